@@ -1,0 +1,18 @@
+"""The label config language: safe parsing, validation and derived forms."""
+
+from .catalog import CONTROL_TAGS, OBJECT_TAGS, VISUAL_TAGS, check_data_value
+from .model import (
+    EMPTY_CONFIG_TEXT,
+    LabelConfig,
+    LabelConfigError,
+    parse_label_config,
+    validate_config_file,
+    validate_label_config,
+)
+from .xmlsafe import MAX_CONFIG_BYTES, MAX_ELEMENTS
+
+__all__ = [
+    "CONTROL_TAGS", "OBJECT_TAGS", "VISUAL_TAGS", "check_data_value",
+    "EMPTY_CONFIG_TEXT", "LabelConfig", "LabelConfigError", "parse_label_config",
+    "validate_config_file", "validate_label_config", "MAX_CONFIG_BYTES", "MAX_ELEMENTS",
+]
