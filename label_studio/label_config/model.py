@@ -34,6 +34,8 @@ class LabelConfig:
     comments: tuple = field(default=(), repr=False)
     # Controls that take their options from task data (Choices value="$opts").
     dynamic_controls: frozenset = frozenset()
+    # Every non-root element with value="$key", for example generation (§7).
+    value_tags: tuple = field(default=(), repr=False)
 
     def import_formats(self) -> list[str]:
         """§6.1: the file formats tasks can be imported from."""
@@ -141,6 +143,25 @@ def _full_text(text: str, root, comments: tuple) -> str:
     return etree.tostring(root, encoding="unicode", with_tail=False)
 
 
+@dataclass(frozen=True)
+class ValueTag:
+    tag: str
+    key: str
+    attrs: dict
+    columns: tuple  # column="..." of <Channel> children (TimeSeries)
+
+
+def _value_tags(els, root) -> tuple:
+    found = []
+    for el in els:
+        value = el.get("value")
+        if el is root or not value or not value.startswith("$") or len(value) < 2:
+            continue
+        columns = tuple(c.get("column") for c in el.iter("Channel") if c.get("column") is not None)
+        found.append(ValueTag(el.tag, value[1:], dict(el.attrib), columns))
+    return tuple(found)
+
+
 def _input_tags(els) -> tuple:
     found = []
     for el in els:
@@ -184,6 +205,7 @@ def parse_label_config(text) -> LabelConfig:
         tag_names=frozenset(el.tag for el in els),
         comments=comments,
         dynamic_controls=dynamic,
+        value_tags=_value_tags(els, root),
     )
 
 

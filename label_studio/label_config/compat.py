@@ -1,0 +1,185 @@
+"""Checks of a new config against existing tasks and completions (spec §5)."""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from . import catalog
+
+UNDEFINED_KEY = "$undefined$"
+_COMPLETED = "You've already completed some tasks, but some of them couldn't be loaded with this config: "
+
+
+def _iter_labels(value):
+    """Strings in a label value of any nesting depth (taxonomy paths are lists of lists)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _iter_labels(item)
+
+
+def _result_keys(item):
+    """((from_name, to_name, type), labels) of one result item, or None when it is not checked."""
+    if not isinstance(item, dict):
+        return None
+    from_name, to_name, rtype = item.get("from_name"), item.get("to_name"), item.get("type")
+    if not (isinstance(from_name, str) and isinstance(to_name, str) and isinstance(rtype, str)):
+        return None
+    rtype = rtype.lower()
+    if rtype in catalog.UNCHECKED_RESULT_TYPES:
+        return None
+    value = item.get("value")
+    labels = set()
+    if isinstance(value, dict):
+        for key in (rtype, *catalog.EXTRA_LABEL_KEYS.get(rtype, ())):
+            labels.update(_iter_labels(value.get(key)))
+    return (from_name, to_name, rtype), labels
+
+
+class OutputUsage:
+    """What existing completions use: counts per (from_name, to_name, type) and per (from_name, label).
+
+    Each add_results() call counts a key once, so the unit of the counts is the
+    caller's choice: call it once per task with the results of all its
+    completions concatenated to count tasks (the default wording), or once per
+    completion with unit="completion". weight=-1 undoes an earlier call, so the
+    usage can be kept up to date incrementally.
+    """
+
+    def __init__(self, unit: str = "task"):
+        self.unit = unit
+        self.outputs: Counter = Counter()
+        self.labels: Counter = Counter()
+
+    def add_results(self, results, weight: int = 1) -> None:
+        if not isinstance(results, (list, tuple)):
+            return
+        outputs, labels = set(), set()
+        for item in results:
+            keys = _result_keys(item)
+            if keys is None:
+                continue
+            outputs.add(keys[0])
+            labels.update((keys[0][0], label) for label in keys[1])
+        self._add(self.outputs, outputs, weight)
+        self._add(self.labels, labels, weight)
+
+    def add_task(self, completions: Iterable, weight: int = 1) -> None:
+        """Count one task given its completions (dicts with "result") or result lists."""
+        merged = []
+        for completion in completions:
+            results = completion.get("result") if isinstance(completion, dict) else completion
+            if isinstance(results, list):
+                merged.extend(results)
+        self.add_results(merged, weight)
+
+    @staticmethod
+    def _add(counter: Counter, keys, weight: int) -> None:
+        for key in keys:
+            counter[key] += weight
+            if counter[key] <= 0:
+                del counter[key]
+
+    def __bool__(self) -> bool:
+        return bool(self.outputs)
+
+    def count(self, amount: int) -> str:
+        return f"{amount} {self.unit}{'' if amount == 1 else 's'}"
+
+    def to_dict(self) -> dict:
+        """A JSON-friendly form, for keeping the usage in an index file."""
+        return {
+            "unit": self.unit,
+            "outputs": [[*key, n] for key, n in self.outputs.items()],
+            "labels": [[*key, n] for key, n in self.labels.items()],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "OutputUsage":
+        usage = cls(data.get("unit", "task"))
+        for *key, n in data.get("outputs", ()):
+            usage.outputs[tuple(key)] = n
+        for *key, n in data.get("labels", ()):
+            usage.labels[tuple(key)] = n
+        return usage
+
+
+def _check_keys(config, task_count: int, data_key_counts: Mapping[str, int]) -> list[str]:
+    present = {k for k, n in data_key_counts.items() if n > 0}
+    if task_count <= 0 or present <= {UNDEFINED_KEY}:
+        return []
+    in_all = sorted(k for k, n in data_key_counts.items() if n >= task_count and k != UNDEFINED_KEY)
+    errors = []
+    for key, tag in config.data_types.items():
+        missing = task_count - data_key_counts.get(key, 0)
+        if missing > 0:
+            errors.append(
+                "You have already imported tasks and they are incompatible with a new config. "
+                f"You've specified value=${key} in <{tag}>, but {missing} of {task_count} "
+                f"imported tasks have no \"{key}\" key; imported tasks contain only keys: {in_all}. "
+                f'Replace "{key}" with one of them or import tasks that have it'
+            )
+    return errors
+
+
+def _config_outputs(config) -> set:
+    return {
+        (name, to_name, control["type"].lower())
+        for name, control in config.controls.items()
+        for to_name in control["to_name"]
+    }
+
+
+def _known_labels(control: dict) -> set:
+    known = set(control["labels"])
+    known.update(a["value"] for a in control["labels_attrs"].values() if "value" in a)
+    return known
+
+
+def _check_outputs(config, usage: OutputUsage) -> tuple[list[str], set]:
+    expected = _config_outputs(config)
+    errors, reported = [], set()
+    for (from_name, to_name, rtype), n in usage.outputs.items():
+        if (from_name, to_name, rtype) in expected:
+            continue
+        reported.add(from_name)
+        errors.append(
+            f"{_COMPLETED}name={from_name}, toName={to_name}, type={rtype} are expected "
+            f"(used in {usage.count(n)}); keep a control with these name, toName and type"
+        )
+    return errors, reported
+
+
+def _check_labels(config, usage: OutputUsage, reported: set) -> list[str]:
+    removed: dict[str, dict[str, int]] = {}
+    for (from_name, label), n in usage.labels.items():
+        control = config.controls.get(from_name)
+        if from_name in reported or from_name in config.dynamic_controls:
+            continue
+        if control is None:
+            reported.add(from_name)
+            removed.setdefault(from_name, {})
+            continue
+        if label not in _known_labels(control):
+            removed.setdefault(from_name, {})[label] = n
+    errors = []
+    for from_name, labels in removed.items():
+        if not labels:
+            errors.append(f"{_COMPLETED}name={from_name} is expected")
+            continue
+        uses = ", ".join(f'"{label}" in {usage.count(n)}' for label, n in labels.items())
+        errors.append(
+            f'{_COMPLETED}there are labels already created for "{from_name}":\n{list(labels)!r}\n'
+            f"(used: {uses}); add them back to the control named \"{from_name}\""
+        )
+    return errors
+
+
+def check_against_data(config, task_count: int, data_key_counts: Mapping[str, int],
+                       output_usage: OutputUsage | None) -> list[str]:
+    """[] when `config` fits the existing tasks and completions, else the problems (§5)."""
+    errors = _check_keys(config, task_count, data_key_counts)
+    if errors or not output_usage:
+        return errors
+    errors, reported = _check_outputs(config, output_usage)
+    return errors + _check_labels(config, output_usage, reported)
