@@ -1,0 +1,89 @@
+"""Small helpers shared by the API blueprints: JSON answers and request parsing."""
+from flask import Response, current_app, request
+
+from .. import jsonio
+from ..errors import ValidationError
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def json_response(value, status=200, pretty=False, headers=None):
+    body = jsonio.dumps(value, jsonio.PRETTY if pretty else jsonio.COMPACT)
+    return Response(body, status=status, mimetype="application/json", headers=headers)
+
+
+def empty_response(status=204):
+    return Response(status=status)
+
+
+def project():
+    return current_app.config["LS_PROJECTS"].current()
+
+
+def path_id(value, what):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{what} must be an integer, got {value!r}") from None
+    return number
+
+
+def query_int(name, default):
+    raw = request.values.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def query_bool(name):
+    """True, False, or None when the parameter is absent."""
+    raw = request.values.get(name)
+    if raw is None:
+        return None
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValidationError(f"{name} must be one of 1/true/yes or 0/false/no, got {raw!r}")
+
+
+def raw_body():
+    # read before request.form, which would consume the stream
+    return request.get_data(cache=True, parse_form_data=False)
+
+
+def json_body(required=True):
+    """The request body parsed as JSON whatever the content type (curl -d sends a form type)."""
+    if request.mimetype == "multipart/form-data":
+        if required:
+            raise ValidationError("Expected a JSON body, got multipart/form-data")
+        return None
+    data = raw_body()
+    if not data.strip():
+        if required:
+            raise ValidationError("Expected a JSON body, got an empty body")
+        return None
+    try:
+        return jsonio.loads(data)
+    except ValueError as exc:
+        raise ValidationError(f"Invalid JSON body: {exc}") from None
+
+
+def json_object(required=True):
+    value = json_body(required)
+    if value is None and not required:
+        return None
+    if not isinstance(value, dict):
+        raise ValidationError(f"Expected a JSON object, got {json_type(value)}")
+    return value
+
+
+def json_type(value):
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+             int: "a number", float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)

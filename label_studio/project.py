@@ -1,0 +1,568 @@
+"""Project: the one object a request or a command talks to.
+
+It holds the settings, the label config, the tasks and the summaries of the completion
+records, keeps them in step with the folder (files edited by hand are seen on the next call),
+and performs every change under the project lock. It knows nothing about HTTP.
+"""
+import logging
+import os
+import random
+import time
+from contextlib import contextmanager
+
+from . import sampling
+from .errors import Conflict, NotFound, Unprocessable, ValidationError
+from .label_config import LabelConfigError, parse_label_config
+from .settings import CONFIG_NAME, Settings
+from .storage.completions_dir import CompletionsDir, is_cancelled, timestamp
+from .storage.files import ProjectLock, StateFile, atomic_write, read_bytes, \
+    remove_stale_temp_files, stamp
+from .storage.tasks_json import TasksJson
+from .task_index import TaskIndex, parse_order
+
+log = logging.getLogger(__name__)
+
+LABEL_CONFIG_NAME = "config.xml"
+EMPTY_LABEL_CONFIG = "<View></View>"
+UNDEFINED_KEY = "$undefined$"
+AVAILABLE_STORAGES = [
+    ["completions-dir", 'Local [completions are in "completions" directory]'],
+    ["tasks-json", 'Local [loading tasks from "tasks.json" file]'],
+]
+
+
+class ProjectNotFound(Exception):
+    pass
+
+
+def now():
+    return int(time.time())
+
+
+def format_completed_at(ts):
+    if ts is None:
+        return "undefined"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+class Project:
+    def __init__(self, path, name=None, multi_session=False):
+        self.path = os.path.abspath(path)
+        self.name = name if name is not None else path
+        self.multi_session = multi_session
+        if not os.path.isdir(self.path):
+            raise ProjectNotFound(f'Project directory "{path}" not found. '
+                                  f"Create it first with `label-studio init {path}`")
+        if not os.path.isfile(os.path.join(self.path, CONFIG_NAME)):
+            raise ProjectNotFound(f'Couldn\'t find config file {CONFIG_NAME} in project directory '
+                                  f'"{path}"; run `label-studio init {path}` first')
+        self.lock = ProjectLock(self.path)
+        self.state_file = StateFile(self.path)
+        self.source = TasksJson(self.path, self.name.rstrip("/") or ".")
+        self.completions = CompletionsDir(self.path)
+        self.index = TaskIndex()
+        self.tasks = {}
+        self.rng = random.Random()
+        self.last_task_id = -1
+        self.last_completion_id = 0
+        self._stamps = {}
+        self._gens = (None, None)
+        self._reload_all = True
+        self._dirty = set()
+        self.load_warnings = {}
+        with self.lock.local:
+            self.sync()
+        remove_stale_temp_files(self.path)
+        remove_stale_temp_files(self.completions.path)
+
+    # ------------------------------------------------------------------ keeping in step
+
+    def sync(self):
+        """Notice what changed on disk since the last call; cheap when nothing did."""
+        state = self.state_file.read()
+        gens = (state.get("tasks_gen"), state.get("completions_gen"))
+        config_stamp = stamp(os.path.join(self.path, CONFIG_NAME))
+        if self._reload_all or config_stamp != self._stamps.get("config"):
+            self._load_settings(config_stamp)
+        xml_stamp = stamp(os.path.join(self.path, LABEL_CONFIG_NAME))
+        if self._reload_all or xml_stamp != self._stamps.get("xml"):
+            self._load_label_config(xml_stamp)
+        tasks_changed = (self._reload_all or gens[0] != self._gens[0]
+                         or self.source.stamp() != self._stamps.get("tasks"))
+        dir_stamp = self.completions.dir_stamp()
+        if self._reload_all or gens[1] != self._gens[1] or dir_stamp != self._stamps.get("dir"):
+            changed = self.completions.rescan()
+            self._stamps["dir"] = dir_stamp
+            self._note_broken_records()
+            if not tasks_changed:
+                for task_id in changed:
+                    self.index.set_summary(task_id, self.completions.summaries.get(task_id))
+        if tasks_changed:
+            self._load_tasks()
+        self._gens = gens
+        self._reload_all = False
+        self.last_task_id = max(self.last_task_id, _int(state.get("last_task_id"), -1))
+        self.last_completion_id = max(self.last_completion_id,
+                                      _int(state.get("last_completion_id"), 0))
+
+    def _load_settings(self, config_stamp):
+        try:
+            self.settings = Settings.load(self.path)
+            self.load_warnings.pop("config", None)
+        except (OSError, ValueError) as exc:
+            if not hasattr(self, "settings"):
+                self.settings = Settings({})
+            self.load_warnings["config"] = f"{CONFIG_NAME} could not be read: {exc}"
+        if self.settings.sampling not in sampling.KNOWN:
+            self.load_warnings["sampling"] = (f'Unknown sampling method "{self.settings.sampling}";'
+                                              " using sequential")
+        else:
+            self.load_warnings.pop("sampling", None)
+        self._stamps["config"] = config_stamp
+
+    def _load_label_config(self, xml_stamp):
+        raw = read_bytes(os.path.join(self.path, LABEL_CONFIG_NAME))
+        text = raw.decode("utf-8", "replace") if raw else EMPTY_LABEL_CONFIG
+        try:
+            self.label_config = parse_label_config(text)
+            self.load_warnings.pop("label_config", None)
+        except LabelConfigError as exc:
+            self.label_config = _lenient_label_config(text)
+            self.load_warnings["label_config"] = ("config.xml has problems: "
+                                                  + "; ".join(exc.messages))
+        self._stamps["xml"] = xml_stamp
+
+    def _load_tasks(self):
+        self._stamps["tasks"] = self.source.stamp()
+        self.tasks, warnings = self.source.load()
+        if warnings:
+            self.load_warnings["tasks"] = "; ".join(warnings[:20])
+        else:
+            self.load_warnings.pop("tasks", None)
+        self.index.rebuild(self.tasks, self.completions.summaries)
+        if self.tasks:
+            self.last_task_id = max(self.last_task_id, next(reversed(self.tasks)))
+        summaries = self.completions.summaries.values()
+        self.last_completion_id = max([self.last_completion_id]
+                                      + [s.max_id for s in summaries])
+
+    def _note_broken_records(self):
+        broken = [f"completions/{task_id}.json: {s.broken}"
+                  for task_id, s in sorted(self.completions.summaries.items()) if s.broken]
+        if broken:
+            self.load_warnings["completions"] = "; ".join(broken[:20])
+        else:
+            self.load_warnings.pop("completions", None)
+        for summary in self.completions.summaries.values():
+            self.last_completion_id = max(self.last_completion_id, summary.max_id)
+
+    @contextmanager
+    def reading(self):
+        with self.lock.local:
+            self.sync()
+            yield
+
+    @contextmanager
+    def writing(self):
+        """Take the lock, re-check the files, change them, then tell other processes."""
+        with self.lock.exclusive():
+            self.sync()
+            self._dirty = set()
+            try:
+                yield
+            except BaseException:
+                if self._dirty:
+                    self._reload_all = True
+                raise
+            finally:
+                if self._dirty:
+                    self._commit_state()
+
+    def _commit_state(self):
+        state = self.state_file.read()
+        for part in ("tasks", "completions"):
+            key = f"{part}_gen"
+            if part in self._dirty:
+                state[key] = _int(state.get(key), 0) + 1
+        state["last_task_id"] = self.last_task_id
+        state["last_completion_id"] = self.last_completion_id
+        self.state_file.write(state)
+        self._gens = (state.get("tasks_gen"), state.get("completions_gen"))
+        if "tasks" in self._dirty:
+            self._stamps["tasks"] = self.source.stamp()
+        if "completions" in self._dirty:
+            self._stamps["dir"] = self.completions.dir_stamp()
+        self._dirty = set()
+
+    # ------------------------------------------------------------------ reading
+
+    def summary(self):
+        with self.reading():
+            config = self.label_config
+            return {
+                "project_name": self.name,
+                "task_count": len(self.index.ids),
+                "completion_count": self.index.completed_count,
+                "config": self.settings.for_client(),
+                "instruction": self.settings.instruction,
+                "can_manage_tasks": True,
+                "can_manage_completions": True,
+                "can_delete_tasks": True,
+                "source_storage": {"readable_path": self.source.readable_path},
+                "target_storage": {"readable_path": self._completions_readable_path()},
+                "available_storages": AVAILABLE_STORAGES,
+                "source_syncing": False,
+                "target_syncing": False,
+                "data_types": config.data_types,
+                "label_config_line": config.label_config_line,
+                "multi_session_mode": self.multi_session,
+                "config_has_control_tags": config.has_control_tags,
+                "warnings": list(self.load_warnings.values()),
+            }
+
+    def _completions_readable_path(self):
+        return f"{self.name.rstrip('/') or '.'}/completions"
+
+    def task_ids(self):
+        with self.reading():
+            return list(self.index.ids)
+
+    def completed_task_ids(self):
+        with self.reading():
+            done = [tid for tid, s in self.completions.summaries.items()
+                    if s.completed and tid in self.tasks]
+            return sorted(done)
+
+    def tasks_page(self, page=1, page_size=10, order="id", fields=None):
+        parsed = parse_order(order)
+        if parsed is None:
+            raise ValidationError(f'Incorrect order "{order}": use id, completed_at or '
+                                  "has_cancelled_completions, optionally prefixed with -")
+        if page < 1 or page_size < 1:
+            raise Unprocessable("Incorrect page or page_size")
+        with self.reading():
+            ids = self.index.page(parsed[0], parsed[1], (page - 1) * page_size, page_size,
+                                  cancelled_of=self._cancelled_of)
+            items = [self._task_view(task_id, listing=True) for task_id in ids]
+        if fields:
+            items = [{k: item[k] for k in fields if k in item} for item in items]
+        return items
+
+    def _cancelled_of(self, task_id):
+        summary = self.completions.summaries.get(task_id)
+        return summary.cancelled if summary else 0
+
+    def get_task(self, task_id):
+        with self.reading():
+            if task_id not in self.tasks:
+                raise NotFound(f"Task {task_id} not found")
+            return self._task_view(task_id)
+
+    def _task_view(self, task_id, listing=False):
+        task = self.tasks[task_id]
+        record = None
+        if task_id in self.completions.summaries:
+            before = self.completions.summaries.get(task_id)
+            record = self.completions.read(task_id)
+            after = self.completions.summaries.get(task_id)
+            if after is not before:
+                self.index.set_summary(task_id, after)
+        completions = record.get("completions") if record else None
+        if not completions or not isinstance(completions, list):
+            return self._with_data_key(dict(task))
+        view = dict(record)
+        view.update((k, v) for k, v in task.items() if k != "completions")
+        view["id"] = task_id
+        view["predictions"] = task.get("predictions") or []
+        if listing:
+            summary = self.completions.summaries.get(task_id)
+            view["completed_at"] = format_completed_at(summary.completed_at if summary else None)
+            view["has_cancelled_completions"] = summary.cancelled if summary else 0
+        return self._with_data_key(view)
+
+    def _with_data_key(self, task):
+        data = task.get("data")
+        keys = self.label_config.data_keys
+        if isinstance(data, dict) and UNDEFINED_KEY in data and keys and keys[0] not in data:
+            data = dict(data)
+            data[keys[0]] = data.pop(UNDEFINED_KEY)
+            task["data"] = data
+        return task
+
+    def next_task(self):
+        with self.reading():
+            task_id = sampling.next_task_id(self.index, self.settings.sampling, self.rng)
+            if task_id is None:
+                return None
+            return self._with_data_key(dict(self.tasks[task_id]))
+
+    # ------------------------------------------------------------------ tasks
+
+    def import_tasks(self, tasks, formats=None):
+        """Stores validated tasks (see importers.py) with fresh ids; all or nothing."""
+        started = time.perf_counter()
+        if len(tasks) > self.settings.max_tasks_per_import:
+            raise ValidationError([f"Maximum task number is {self.settings.max_tasks_per_import},"
+                                   f" current task number is {len(tasks)}"])
+        completion_count = prediction_count = 0
+        with self.writing():
+            first = self.last_task_id + 1
+            new_ids = list(range(first, first + len(tasks)))
+            records = []
+            for task_id, task in zip(new_ids, tasks):
+                imported = task.pop("completions", None)
+                task["id"] = task_id
+                prediction_count += len(task.get("predictions") or ())
+                if imported:
+                    completion_count += len(imported)
+                    records.append((task_id, self._new_record(task, imported)))
+                self.tasks[task_id] = task
+            self.last_task_id = first + len(tasks) - 1 if tasks else self.last_task_id
+            if tasks:
+                self._dirty.add("tasks")
+                self.source.save(self.tasks)
+            for task_id, task in zip(new_ids, tasks):
+                self.index.add_task(task_id, task)
+            for task_id, record in records:
+                self._dirty.add("completions")
+                self.completions.write(task_id, record)
+                self.index.set_summary(task_id, self.completions.summaries.get(task_id))
+        return {
+            "task_count": len(tasks),
+            "completion_count": completion_count,
+            "prediction_count": prediction_count,
+            "duration": round(time.perf_counter() - started, 6),
+            "formats": formats or {"request": len(tasks)},
+            "new_task_ids": new_ids,
+        }
+
+    def _new_record(self, task, imported):
+        record = {k: v for k, v in task.items() if k != "predictions"}
+        record["completions"] = []
+        for completion in imported:
+            record["completions"].append(self._stamp_new_completion(dict(completion)))
+        return record
+
+    def _stamp_new_completion(self, completion):
+        self.last_completion_id += 1
+        completion["id"] = self.last_completion_id
+        moment = now()
+        if timestamp(completion.get("created_at")) is None:
+            completion["created_at"] = moment
+        completion["updated_at"] = moment
+        return completion
+
+    def replace_task(self, task_id, task):
+        """Rewrites one task (0.9 PATCH/POST); `task` is validated already."""
+        with self.writing():
+            old = self.tasks.get(task_id)
+            if old is None:
+                raise NotFound(f"Task {task_id} not found")
+            stored = {**task, "id": task_id}
+            self.tasks[task_id] = stored
+            self._dirty.add("tasks")
+            try:
+                self.source.save(self.tasks)
+            except BaseException:
+                self.tasks[task_id] = old
+                raise
+            self.index.replace_task(task_id, old, stored)
+            return stored
+
+    def delete_task(self, task_id):
+        with self.writing():
+            task = self.tasks.get(task_id)
+            if task is None:
+                raise NotFound(f"Task {task_id} not found")
+            del self.tasks[task_id]
+            self._dirty.add("tasks")
+            try:
+                self.source.save(self.tasks)
+            except BaseException:
+                self._reload_all = True
+                raise
+            self.index.remove_task(task_id, task)
+            if task_id in self.completions.summaries:
+                self._dirty.add("completions")
+                self.completions.remove(task_id)
+
+    def delete_all_tasks(self):
+        with self.writing():
+            self._dirty.update(("tasks", "completions"))
+            self.tasks = {}
+            self.source.save(self.tasks)
+            self.completions.remove_all()
+            self.index.rebuild(self.tasks, self.completions.summaries)
+
+    # ------------------------------------------------------------------ completions
+
+    def _record_for_update(self, task_id):
+        """The task's record as on disk now, or None; refuses to overwrite a broken one."""
+        summary = self.completions.summaries.get(task_id)
+        if summary is None:
+            return None
+        record = self.completions.read(task_id)
+        summary = self.completions.summaries.get(task_id)
+        if summary is not None and summary.broken:
+            raise Conflict(f"completions/{task_id}.json is broken ({summary.broken}); "
+                           "fix or remove it first")
+        return record
+
+    def add_completion(self, task_id, completion, cancelled=None):
+        with self.writing():
+            task = self.tasks.get(task_id)
+            if task is None:
+                raise NotFound(f"Task {task_id} not found")
+            record = self._record_for_update(task_id)
+            if record is None:
+                record = {k: v for k, v in task.items() if k != "predictions"}
+                record["completions"] = []
+            completion.pop("id", None)
+            if cancelled is None:
+                cancelled = is_cancelled(completion)
+            completion.pop("skipped", None)
+            completion.pop("was_cancelled", None)
+            if cancelled:
+                completion["was_cancelled"] = True
+            completion.setdefault("result", [])
+            self._stamp_new_completion(completion)
+            record["completions"].append(completion)
+            record.pop("predictions", None)
+            self._write_record(task_id, record)
+            return completion["id"]
+
+    def update_completion(self, task_id, completion_id, changes, cancelled=None):
+        with self.writing():
+            if task_id not in self.tasks:
+                raise NotFound(f"Task {task_id} not found")
+            record = self._record_for_update(task_id)
+            target = _find_completion(record, completion_id)
+            if target is None:
+                raise NotFound(f"Completion {completion_id} not found in task {task_id}")
+            changes.pop("id", None)
+            if cancelled is None:
+                cancelled = bool(changes.get("was_cancelled"))
+            changes.pop("skipped", None)
+            target.pop("skipped", None)
+            created = target.get("created_at")
+            target.update(changes)
+            target["was_cancelled"] = cancelled
+            if timestamp(target.get("created_at")) is None:
+                target["created_at"] = created if timestamp(created) is not None else now()
+            target["updated_at"] = now()
+            self._write_record(task_id, record)
+
+    def delete_completion(self, task_id, completion_id):
+        self._check_delete_allowed()
+        with self.writing():
+            if task_id not in self.tasks:
+                raise NotFound(f"Task {task_id} not found")
+            record = self._record_for_update(task_id)
+            target = _find_completion(record, completion_id)
+            if target is None:
+                raise NotFound(f"Completion {completion_id} not found in task {task_id}")
+            record["completions"].remove(target)
+            if record["completions"]:
+                self._write_record(task_id, record)
+            else:
+                self._remove_record(task_id)
+
+    def delete_task_completions(self, task_id):
+        self._check_delete_allowed()
+        with self.writing():
+            if task_id not in self.tasks:
+                raise NotFound(f"Task {task_id} not found")
+            if task_id in self.completions.summaries:
+                self._remove_record(task_id)
+
+    def delete_all_completions(self):
+        with self.writing():
+            self._dirty.add("completions")
+            self.completions.remove_all()
+            for task_id in self.tasks:
+                self.index.set_summary(task_id, None)
+
+    def _check_delete_allowed(self):
+        with self.reading():
+            if not self.settings.allow_delete_completions:
+                raise Unprocessable("Completion removing is not allowed in server config")
+
+    def _write_record(self, task_id, record):
+        self._dirty.add("completions")
+        self.completions.write(task_id, record)
+        self.index.set_summary(task_id, self.completions.summaries.get(task_id))
+
+    def _remove_record(self, task_id):
+        self._dirty.add("completions")
+        self.completions.remove(task_id)
+        self.index.set_summary(task_id, None)
+
+    # ------------------------------------------------------------------ config
+
+    def set_label_config(self, text):
+        """Validates a new label config against the project's data, then saves it."""
+        text = text.replace("\r\n", "\n")
+        with self.writing():
+            config = parse_label_config(text)
+            problems = self._incompatibilities(config)
+            if problems:
+                raise LabelConfigError(problems)
+            atomic_write(os.path.join(self.path, LABEL_CONFIG_NAME), text.encode("utf-8"))
+            self.label_config = config
+            self._stamps["xml"] = stamp(os.path.join(self.path, LABEL_CONFIG_NAME))
+            self.settings.raw["label_config_updated"] = True
+            self.settings.save(self.path, indent=False)
+            self._stamps["config"] = stamp(os.path.join(self.path, CONFIG_NAME))
+
+    def check_label_config(self, text):
+        """Like set_label_config without saving: returns the parsed config or raises."""
+        with self.reading():
+            config = parse_label_config(text.replace("\r\n", "\n"))
+            problems = self._incompatibilities(config)
+        if problems:
+            raise LabelConfigError(problems)
+        return config
+
+    def _incompatibilities(self, config):
+        try:
+            from .label_config import OutputUsage, check_against_data
+        except ImportError:
+            return []
+        usage = OutputUsage()
+        for _, record in self.completions.iter_records():
+            completions = record.get("completions")
+            if isinstance(completions, list):
+                for completion in completions:
+                    if isinstance(completion, dict) and isinstance(completion.get("result"), list):
+                        usage.add_results(completion["result"])
+        counts = {k: v for k, v in self.index.key_counts.items() if v > 0}
+        return check_against_data(config, len(self.tasks), counts, usage)
+
+    def update_settings(self, changes: dict):
+        with self.writing():
+            self.settings.raw.update(changes)
+            self.settings.save(self.path)
+            self._stamps["config"] = stamp(os.path.join(self.path, CONFIG_NAME))
+
+
+def _find_completion(record, completion_id):
+    completions = record.get("completions") if record else None
+    if not isinstance(completions, list):
+        return None
+    for completion in completions:
+        if isinstance(completion, dict) and completion.get("id") == completion_id:
+            return completion
+    return None
+
+
+def _lenient_label_config(text):
+    """A config that fails our checks still serves what can be read from it."""
+    try:
+        return parse_label_config(text, validate=False)
+    except (TypeError, LabelConfigError):
+        return parse_label_config(EMPTY_LABEL_CONFIG)
+
+
+def _int(value, default):
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+

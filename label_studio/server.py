@@ -1,0 +1,136 @@
+"""create_app: the Flask application, its error handling, auth and CORS."""
+import base64
+import binascii
+import hmac
+import logging
+import traceback
+from dataclasses import dataclass
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from .api import register_blueprints
+from .api.common import json_response
+from .errors import LabelStudioError
+from .label_config import LabelConfigError
+from .project import Project
+
+log = logging.getLogger(__name__)
+
+CORS_METHODS = "GET,POST,PATCH,PUT,DELETE"
+
+
+@dataclass
+class ServerOptions:
+    username: str = ""
+    password: str = ""
+    cors: object = False
+    debug: bool = False
+    max_upload_size: int | None = None
+
+
+class SingleProject:
+    """Serves one project folder (label-studio start)."""
+
+    def __init__(self, project: Project):
+        self.project = project
+
+    def current(self):
+        return self.project
+
+
+def create_app(project, options: ServerOptions | None = None) -> Flask:
+    """`project` is a Project, or a path to one."""
+    if not isinstance(project, Project):
+        project = Project(project)
+    options = options or ServerOptions()
+    app = Flask(__name__, static_folder=None)
+    app.url_map.strict_slashes = False
+    app.config["LS_PROJECTS"] = SingleProject(project)
+    app.config["LS_OPTIONS"] = options
+    app.config["MAX_CONTENT_LENGTH"] = options.max_upload_size or project.settings.max_upload_size
+    app.json.sort_keys = False
+    register_blueprints(app)
+    _install_auth(app, options, project)
+    _install_cors(app, options, project)
+    _install_error_handlers(app, options)
+    return app
+
+
+def _install_auth(app, options, project):
+    @app.before_request
+    def require_basic_auth():
+        password = options.password or project.settings.password
+        if not password:
+            return None
+        username = options.username or project.settings.username or "ls"
+        if _credentials_match(request.headers.get("Authorization", ""), username, password):
+            return None
+        return Response("Could not verify your access level for that URL.\n"
+                        "You have to login with proper credentials", status=401,
+                        headers={"WWW-Authenticate": 'Basic realm="Login Required"'})
+
+
+def _credentials_match(header, username, password):
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        given_user, _, given_password = base64.b64decode(encoded).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return (hmac.compare_digest(given_user.encode(), username.encode())
+            & hmac.compare_digest(given_password.encode(), password.encode()))
+
+
+def _install_cors(app, options, project):
+    @app.after_request
+    def add_cors_headers(response):
+        allowed = options.cors or project.settings.cors
+        if not allowed:
+            return response
+        origin = request.headers.get("Origin")
+        if isinstance(allowed, list):
+            if origin not in allowed:
+                return response
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+        else:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        return response
+
+
+def _install_error_handlers(app, options):
+    @app.errorhandler(LabelStudioError)
+    def domain_error(exc):
+        return json_response({"status": exc.status, "detail": exc.detail, **exc.extra},
+                             status=exc.status)
+
+    @app.errorhandler(LabelConfigError)
+    def label_config_error(exc):
+        return json_response({"label_config": exc.messages}, status=400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        detail = exc.description
+        if exc.code == 404:
+            detail = f"Not found: {request.path}"
+        elif exc.code == 405:
+            detail = f"Method {request.method} is not allowed on {request.path}"
+        elif exc.code == 413:
+            detail = "The request body is larger than the allowed size"
+        response = json_response({"status": exc.code, "detail": detail}, status=exc.code)
+        if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc):
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        body = {"status": 500, "detail": "Internal server error"}
+        if options.debug:
+            body["detail"] = f"{type(exc).__name__}: {exc}"
+            body["result"] = {"traceback": traceback.format_exc()}
+        return json_response(body, status=500)

@@ -1,0 +1,1 @@
+"""Everything that touches the disk of a project lives in this package."""

@@ -1,0 +1,182 @@
+"""The `completions-dir` target storage: one `<task_id>.json` record per completed task.
+
+Only a small summary of each record stays in memory (how many completions, how many
+cancelled, the latest `created_at`, the largest completion id). Records are read from disk
+when an answer needs them, so a file edited by hand is served as it is now.
+"""
+import os
+from dataclasses import dataclass
+
+from .. import jsonio
+from .files import TEMP_MARK, atomic_write, fsync_dir, read_bytes, remove_file, stamp
+
+COMPLETIONS_DIR = "completions"
+
+
+@dataclass(slots=True)
+class Summary:
+    stamp: tuple
+    count: int = 0
+    cancelled: int = 0
+    completed_at: int | None = None
+    max_id: int = 0
+    broken: str | None = None
+
+    @property
+    def completed(self):
+        return self.count > 0
+
+
+def is_cancelled(completion) -> bool:
+    return bool(completion.get("was_cancelled") or completion.get("skipped"))
+
+
+def timestamp(value):
+    """A completion's `created_at` as int seconds, or None when it is not a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return None
+    return int(value)
+
+
+def summarize(record, file_stamp) -> Summary:
+    completions = record.get("completions") if isinstance(record, dict) else None
+    if not isinstance(completions, list):
+        return Summary(file_stamp, broken="record has no completions list")
+    summary = Summary(file_stamp)
+    for completion in completions:
+        if not isinstance(completion, dict):
+            continue
+        summary.count += 1
+        summary.cancelled += is_cancelled(completion)
+        created = timestamp(completion.get("created_at"))
+        if created is not None and (summary.completed_at is None or created > summary.completed_at):
+            summary.completed_at = created
+        cid = completion.get("id")
+        if isinstance(cid, int) and not isinstance(cid, bool) and cid > summary.max_id:
+            summary.max_id = cid
+    return summary
+
+
+def _task_id(name):
+    if not name.endswith(".json") or name.startswith(TEMP_MARK):
+        return None
+    stem = name[:-5]
+    return int(stem) if stem.isdigit() else None
+
+
+class CompletionsDir:
+    def __init__(self, project_dir):
+        self.path = os.path.join(project_dir, COMPLETIONS_DIR)
+        self.summaries: dict[int, Summary] = {}
+        self.paths: dict[int, str] = {}
+
+    def dir_stamp(self):
+        return stamp(self.path)
+
+    def _file_path(self, task_id):
+        return self.paths.get(task_id) or os.path.join(self.path, f"{task_id}.json")
+
+    def _list_files(self):
+        found = {}
+        for folder, dirs, names in os.walk(self.path):
+            dirs.sort()
+            for name in names:
+                task_id = _task_id(name)
+                if task_id is not None and task_id not in found:
+                    found[task_id] = os.path.join(folder, name)
+        return found
+
+    def _load_summary(self, task_id, path):
+        try:
+            with open(path, "rb") as f:
+                file_stamp = _fstamp(f)
+                raw = f.read()
+        except OSError:
+            return None
+        try:
+            return summarize(jsonio.loads(raw), file_stamp)
+        except ValueError as exc:
+            return Summary(file_stamp, broken=f"not valid JSON ({exc})")
+
+    def rescan(self):
+        """Brings the summaries in line with the folder; returns the ids whose summary changed."""
+        found = self._list_files()
+        changed = set(self.summaries) - set(found)
+        for task_id in changed:
+            del self.summaries[task_id]
+            self.paths.pop(task_id, None)
+        for task_id, path in found.items():
+            old = self.summaries.get(task_id)
+            if old is not None and self.paths.get(task_id) == path and old.stamp == stamp(path):
+                continue
+            summary = self._load_summary(task_id, path)
+            if summary is None:
+                if old is not None:
+                    del self.summaries[task_id]
+                    changed.add(task_id)
+                continue
+            self.summaries[task_id] = summary
+            self.paths[task_id] = path
+            changed.add(task_id)
+        return changed
+
+    def read(self, task_id):
+        """The record on disk now, or None. Refreshes its summary as a side effect."""
+        path = self._file_path(task_id)
+        try:
+            with open(path, "rb") as f:
+                file_stamp = _fstamp(f)
+                raw = f.read()
+        except (FileNotFoundError, NotADirectoryError):
+            self.summaries.pop(task_id, None)
+            self.paths.pop(task_id, None)
+            return None
+        old = self.summaries.get(task_id)
+        try:
+            record = jsonio.loads(raw)
+        except ValueError as exc:
+            self.summaries[task_id] = Summary(file_stamp, broken=f"not valid JSON ({exc})")
+            return None
+        if old is None or old.stamp != file_stamp:
+            self.summaries[task_id] = summarize(record, file_stamp)
+            self.paths[task_id] = path
+        return record if isinstance(record, dict) else None
+
+    def write(self, task_id, record):
+        os.makedirs(self.path, exist_ok=True)
+        path = self._file_path(task_id)
+        atomic_write(path, jsonio.dumps(record, jsonio.RECORD))
+        self.summaries[task_id] = summarize(record, stamp(path))
+        self.paths[task_id] = path
+
+    def remove(self, task_id):
+        path = self._file_path(task_id)
+        self.summaries.pop(task_id, None)
+        self.paths.pop(task_id, None)
+        return remove_file(path)
+
+    def remove_all(self):
+        for path in self._list_files().values():
+            remove_file(path, durable=False)
+        self.summaries.clear()
+        self.paths.clear()
+        if os.path.isdir(self.path):
+            fsync_dir(self.path)
+
+    def iter_records(self):
+        """(task_id, record) for every readable record, in id order; for export and checks."""
+        for task_id in sorted(self.summaries):
+            raw = read_bytes(self._file_path(task_id))
+            if raw is None:
+                continue
+            try:
+                record = jsonio.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                yield task_id, record
+
+
+def _fstamp(f):
+    st = os.fstat(f.fileno())
+    return st.st_ino, st.st_mtime_ns, st.st_size

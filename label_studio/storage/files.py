@@ -1,0 +1,146 @@
+"""The one way to write a project file, the project lock, and cheap change detection.
+
+Writes go to a temporary file in the same folder, are fsynced and then renamed over the
+target, so a reader or a crash never sees half a file. Writers of one project, in this
+process and in others (a CLI import beside a running server), are serialized by a lock file.
+"""
+import os
+import secrets
+import threading
+import time
+from contextlib import contextmanager
+
+import filelock
+
+from .. import jsonio
+from ..errors import LabelStudioError
+
+LOCK_NAME = ".ls.lock"
+STATE_NAME = ".ls-state.json"
+TEMP_MARK = ".ls-tmp-"
+LOCK_TIMEOUT = 60.0
+
+
+class ProjectBusy(LabelStudioError):
+    status = 503
+
+
+def stamp(path):
+    """What identifies a file version without reading it: (inode, mtime, size), or None."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def fsync_dir(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path, data: bytes, durable=True):
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f"{TEMP_MARK}{name}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if durable:
+            os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    os.close(fd)
+    os.replace(tmp, path)
+    if durable:
+        fsync_dir(folder or ".")
+
+
+def remove_file(path, durable=True):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    if durable:
+        fsync_dir(os.path.dirname(path) or ".")
+    return True
+
+
+def read_bytes(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def remove_stale_temp_files(folder, older_than=3600.0):
+    """Temp files left by a crash; young ones may belong to a writer that is still running."""
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        if entry.name.startswith(TEMP_MARK):
+            try:
+                if now - entry.stat().st_mtime > older_than:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+class ProjectLock:
+    """Thread lock plus file lock: one writer per project across threads and processes."""
+
+    def __init__(self, project_dir):
+        self._thread_lock = threading.RLock()
+        self._file_lock = filelock.FileLock(os.path.join(project_dir, LOCK_NAME),
+                                            thread_local=False)
+
+    @property
+    def local(self):
+        return self._thread_lock
+
+    @contextmanager
+    def exclusive(self):
+        with self._thread_lock:
+            try:
+                self._file_lock.acquire(timeout=LOCK_TIMEOUT)
+            except filelock.Timeout:
+                raise ProjectBusy("The project is locked by another process; try again") from None
+            try:
+                yield
+            finally:
+                self._file_lock.release()
+
+
+class StateFile:
+    """Small hidden file with write generations and the last ids ever used.
+
+    Every writer bumps a generation, so another process notices a change even when it
+    falls within the file system's timestamp granularity. The last ids keep ids from being
+    reused after deletions.
+    """
+
+    def __init__(self, project_dir):
+        self.path = os.path.join(project_dir, STATE_NAME)
+
+    def read(self) -> dict:
+        raw = read_bytes(self.path)
+        if not raw:
+            return {}
+        try:
+            value = jsonio.loads(raw)
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def write(self, state: dict, durable=False):
+        atomic_write(self.path, jsonio.dumps(state), durable=durable)

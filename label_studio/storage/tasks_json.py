@@ -1,0 +1,89 @@
+"""The `tasks-json` source storage: `<project>/tasks.json`, plus its legacy `source.json` map."""
+import logging
+import os
+
+from .. import jsonio
+from .files import atomic_write, read_bytes, stamp
+
+log = logging.getLogger(__name__)
+
+TASKS_NAME = "tasks.json"
+SOURCE_MAP_NAME = "source.json"
+
+
+class TasksJson:
+    def __init__(self, project_dir, readable_prefix):
+        self.path = os.path.join(project_dir, TASKS_NAME)
+        self.map_path = os.path.join(project_dir, SOURCE_MAP_NAME)
+        # legacy source.json keys are "<project path as given>/tasks.json/<id>"
+        self.key_prefix = f"{readable_prefix}/{TASKS_NAME}/"
+        self.readable_path = f"{readable_prefix}/{TASKS_NAME}"
+
+    def stamp(self):
+        return stamp(self.path)
+
+    def load(self):
+        """Returns ({id: task}, warnings). Accepts the legacy object form and a plain list."""
+        raw = read_bytes(self.path)
+        if raw is None or not raw.strip():
+            return {}, []
+        try:
+            value = jsonio.loads(raw)
+        except ValueError as exc:
+            return {}, [f"{TASKS_NAME} is not valid JSON ({exc}); serving no tasks"]
+        if isinstance(value, dict):
+            return self._from_object(value)
+        if isinstance(value, list):
+            return self._from_list(value)
+        return {}, [f"{TASKS_NAME} must hold a JSON object of tasks; serving no tasks"]
+
+    @staticmethod
+    def _from_object(value):
+        tasks, warnings = {}, []
+        for key, task in value.items():
+            try:
+                task_id = int(key)
+            except ValueError:
+                warnings.append(f"{TASKS_NAME}: skipped task with non-integer key {key!r}")
+                continue
+            if not isinstance(task, dict):
+                warnings.append(f"{TASKS_NAME}: skipped task {key}: not a JSON object")
+                continue
+            task["id"] = task_id
+            tasks[task_id] = task
+        return _in_id_order(tasks), warnings
+
+    @staticmethod
+    def _from_list(value):
+        tasks, warnings = {}, []
+        for position, task in enumerate(value):
+            if not isinstance(task, dict):
+                warnings.append(f"{TASKS_NAME}: skipped item {position}: not a JSON object")
+                continue
+            task_id = task.get("id")
+            if isinstance(task_id, bool) or not isinstance(task_id, int) or task_id in tasks:
+                task_id = position
+            task["id"] = task_id
+            tasks[task_id] = task
+        return _in_id_order(tasks), warnings
+
+    def save(self, tasks: dict):
+        """Rewrites tasks.json (compact, UTF-8) and the source.json map.
+
+        The caller keeps `tasks` in ascending id order, so the file is too.
+        """
+        atomic_write(self.path, jsonio.dumps(tasks))
+        self._save_map(tasks)
+
+    def _save_map(self, tasks):
+        # derived data for a downgrade to 0.8/0.9: atomic, but not worth an fsync
+        prefix = jsonio.dumps(self.key_prefix)[1:-1]
+        parts = [b'"%d":{"key":"%s%d","exists":true}' % (i, prefix, i) for i in tasks]
+        atomic_write(self.map_path, b"{" + b",".join(parts) + b"}", durable=False)
+
+
+def _in_id_order(tasks):
+    ids = list(tasks)
+    if all(a < b for a, b in zip(ids, ids[1:])):
+        return tasks
+    return {task_id: tasks[task_id] for task_id in sorted(ids)}
