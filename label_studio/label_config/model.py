@@ -54,6 +54,9 @@ class LabelConfig:
         """An error message when data[key]=value has a type the config does not accept."""
         return catalog.check_data_value(self.data_types[key], key, value)
 
+    # The name the importer looks up.
+    check_data_value = check_value
+
     def check_task_data(self, data: dict) -> list[str]:
         """Missing keys and wrong types in one task's data (import.md §5 step 3)."""
         errors = []
