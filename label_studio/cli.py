@@ -1,0 +1,221 @@
+"""The `label-studio` command: a thin click shell over the library.
+
+Every subcommand accepts the legacy shared options (spec/cli.md §2), so old scripts keep
+working; options that make no sense for a subcommand are accepted and ignored.
+"""
+import functools
+import logging
+import os
+import sys
+
+import click
+
+from . import __version__
+from .project_init import INPUT_FORMATS, InitError, InitOptions, init_project, is_project
+
+QUICK_START = "Quick start usage: label-studio start my_project --init"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def legacy_options(fn):
+    """The options legacy shares between every subcommand."""
+    options = [
+        click.option("--root-dir", default=".", show_default=True,
+                     help="Folder the project path is relative to."),
+        click.option("--force", is_flag=True, help="Recreate the project, deleting its files."),
+        click.option("--template", default=None,
+                     help="Label config template name (see `label-studio templates`)."),
+        click.option("-l", "--label-config", type=click.Path(exists=True, dir_okay=False),
+                     help="Label config XML file to copy into the project."),
+        click.option("-c", "--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+                     help="JSON file used as the base of config.json."),
+        click.option("-i", "--input-path", type=click.Path(exists=True),
+                     help="File or folder of tasks to load at init."),
+        click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="json",
+                     show_default=True, help="How to read --input-path."),
+        click.option("--sampling", type=click.Choice(["sequential", "uniform"]), default=None,
+                     help="Order in which tasks are handed out (default sequential)."),
+        click.option("--host", default=None,
+                     help="Address to bind. Defaults to 127.0.0.1 so the server is reachable "
+                          "only from this machine; use 0.0.0.0 to expose it, with --password."),
+        click.option("--protocol", default=None, help="http:// or https:// for external URLs."),
+        click.option("-p", "--port", type=int, default=None, help="Port (default 8080)."),
+        click.option("--cert", type=click.Path(exists=True, dir_okay=False),
+                     help="TLS certificate (PEM)."),
+        click.option("--key", type=click.Path(exists=True, dir_okay=False),
+                     help="TLS private key (PEM)."),
+        click.option("--username", default="", help="Basic-auth user name (default ls)."),
+        click.option("--password", default="", help="Basic-auth password; empty disables auth."),
+        click.option("--ml-backends", multiple=True,
+                     help="ML backend URL, or name=URL; may be repeated."),
+        click.option("--allow-serving-local-files", is_flag=True,
+                     help="Allow /data/<file>?d=<dir> for image-dir/audio-dir tasks."),
+        click.option("--initial-project-description", default=None,
+                     help="Project description stored in config.json."),
+        click.option("--cors", is_flag=True, help="Send CORS headers allowing any origin."),
+        click.option("-b", "--no-browser", is_flag=True,
+                     help="Accepted for compatibility; no browser is ever opened."),
+        click.option("-d", "--debug", is_flag=True,
+                     help="Flask debug mode and development server; errors carry tracebacks."),
+        click.option("-v", "--verbose", is_flag=True, help="Accepted for compatibility."),
+        click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
+                     default=None, help="Logging level."),
+        click.option("--use-gevent", is_flag=True, hidden=True),
+        click.option("-s", "--source", hidden=True),
+        click.option("--source-path", hidden=True),
+        click.option("--source-params", hidden=True),
+        click.option("-t", "--target", hidden=True),
+        click.option("--target-path", hidden=True),
+        click.option("--target-params", hidden=True),
+        click.option("-o", "--output-dir", hidden=True),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+
+    @functools.wraps(fn)
+    def wrapper(**kwargs):
+        if kwargs.get("output_dir"):
+            raise click.UsageError('"--output-dir" option is deprecated and has no effect.')
+        if kwargs.get("log_level"):
+            logging.basicConfig(level=kwargs["log_level"])
+        return fn(**kwargs)
+    return wrapper
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", "show_version", is_flag=True, help="Print the version and exit.")
+@click.pass_context
+def main(ctx, show_version):
+    """Label Studio (legacy 0.8/0.9 compatible): a file-backed data labeling server."""
+    if show_version:
+        click.echo(f"\nLabel Studio version: {__version__} \n")
+        ctx.exit(0)
+    if ctx.invoked_subcommand is None:
+        click.echo(QUICK_START)
+        click.echo(ctx.get_help())
+        ctx.exit(2)
+
+
+@main.command()
+def version():
+    """Print the version."""
+    click.echo(f"\nLabel Studio version: {__version__} \n")
+
+
+def _project_dir(root_dir, project_name):
+    return os.path.join(root_dir, project_name) if root_dir not in ("", ".") else project_name
+
+
+def _init_options(kw):
+    return InitOptions(
+        force=kw["force"], template=kw["template"], label_config=kw["label_config"],
+        config=kw["config_path"], input_path=kw["input_path"], input_format=kw["input_format"],
+        sampling=kw["sampling"], host=kw["host"], port=kw["port"],
+        ml_backends=_backends(kw["ml_backends"], kw["project_name"]),
+        allow_serving_local_files=kw["allow_serving_local_files"],
+        description=kw["initial_project_description"], cert=kw["cert"], key=kw["key"])
+
+
+def _backends(specs, project_name):
+    from .errors import ValidationError
+    from .ml import split_backend_spec
+    backends = []
+    for spec in specs:
+        try:
+            name, url = split_backend_spec(spec, project_name)
+        except ValidationError as exc:
+            raise click.UsageError(exc.detail) from None
+        backends.append({"url": url, "name": name})
+    return backends
+
+
+def _run_init(kw):
+    path = _project_dir(kw["root_dir"], kw["project_name"])
+    try:
+        init_project(path, _init_options(kw))
+    except InitError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Label Studio has been successfully initialized. Check project states in {path}")
+    click.echo(f"Start the server: label-studio start {path}")
+    return path
+
+
+@main.command()
+@click.argument("project_name")
+@legacy_options
+def init(**kw):
+    """Create the project folder PROJECT_NAME (config.json, config.xml, tasks.json, completions/)."""
+    _run_init(kw)
+
+
+@main.command()
+@click.argument("project_name")
+@click.option("--init", "do_init", is_flag=True, help="Initialize the project first if needed.")
+@legacy_options
+def start(do_init, **kw):
+    """Serve the project folder PROJECT_NAME on http://HOST:PORT."""
+    path = _project_dir(kw["root_dir"], kw["project_name"])
+    if do_init:
+        if is_project(path) and not kw["force"]:
+            click.echo(f"Project {path} is already initialized; starting it.")
+        else:
+            _run_init(kw)
+    _serve(path, kw)
+
+
+def _serve(path, kw):
+    from .project import Project, ProjectNotFound
+    from .server import ServerOptions, create_app
+    from .serving import free_port_from, serve
+    try:
+        project = Project(path, name=path)
+    except ProjectNotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    settings = project.settings
+    host = kw["host"] or settings.host or "127.0.0.1"
+    bind = "127.0.0.1" if host == "localhost" else host
+    port = kw["port"] or settings.port or 8080
+    if not kw["debug"]:
+        free = free_port_from(bind, port)
+        if free != port:
+            click.echo(f"*** WARNING! Port {port} is in use; using {free} instead. ***", err=True)
+            port = free
+    password = kw["password"] or settings.password
+    if bind not in LOOPBACK and not password:
+        click.echo(f"*** WARNING! Serving on {bind} without a password: anyone who can reach "
+                   "this machine can read and change the project. Use --password. ***", err=True)
+    options = ServerOptions(username=kw["username"], password=kw["password"], cors=kw["cors"],
+                            debug=kw["debug"])
+    app = create_app(project, options)
+    cert = kw["cert"] or settings.raw.get("cert")
+    key = kw["key"] or settings.raw.get("key")
+    ssl_context = (cert, key) if cert and key else None
+    scheme = "https" if ssl_context else "http"
+    click.echo(f"Label Studio is serving {path} on {scheme}://{host}:{port}/")
+    serve(app, bind, port, debug=kw["debug"], ssl_context=ssl_context)
+
+
+@main.command("validate-config")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def validate_config(path):
+    """Check a label config XML file; exit 0 when valid, 1 with the problems on stderr."""
+    from .label_config import validate_config_file
+    problems = validate_config_file(path)
+    if problems:
+        for message in problems:
+            click.echo(message, err=True)
+        sys.exit(1)
+    click.echo(f"{path}: valid")
+
+
+@main.command()
+def templates():
+    """List the bundled label config templates, grouped by category."""
+    from .templates import list_templates
+    by_category = {}
+    for template in list_templates():
+        by_category.setdefault(template.category, []).append(template)
+    for category in sorted(by_category):
+        click.echo(f"{category}:")
+        for template in by_category[category]:
+            click.echo(f"  {template.name:32} {template.title}")
