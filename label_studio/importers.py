@@ -15,7 +15,7 @@ ROOT_MESSAGE = 'Task root must be dict with "data", "meta", "completions", "pred
 def items_from_json(value):
     """A parsed JSON body or file: a list of items, or one dict as one item."""
     if isinstance(value, dict):
-        value = [value]
+        value = [value] if value else []
     if not isinstance(value, list):
         raise ValidationError(["Incorrect task type: it is allowed a dict or a list of dicts only"])
     if not value:

@@ -502,8 +502,8 @@ class Project:
     def set_label_config(self, text):
         """Validates a new label config against the project's data, then saves it."""
         text = text.replace("\r\n", "\n")
+        config = parse_label_config(text)
         with self.writing():
-            config = parse_label_config(text)
             problems = self._incompatibilities(config)
             if problems:
                 raise LabelConfigError(problems)

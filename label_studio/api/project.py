@@ -87,7 +87,7 @@ def import_tasks():
 
 
 def _import_body():
-    if request.files:
+    if request.mimetype == "multipart/form-data":
         raise ValidationError("File upload import is not supported yet; send a JSON body")
     data = raw_body()
     if not data.strip():

@@ -1,0 +1,111 @@
+"""Fixtures: a project folder in a temp dir, the app, its test client, and a live server."""
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from label_studio.project_init import InitOptions, init_project
+from label_studio.server import create_app
+
+BBOX_CONFIG = """<View>
+  <Image name="image" value="$image"/>
+  <RectangleLabels name="label" toName="image">
+    <Label value="Car"/>
+    <Label value="Airplane"/>
+  </RectangleLabels>
+</View>
+"""
+
+
+def make_project(path, label_config=BBOX_CONFIG, **options):
+    config_file = os.path.join(os.path.dirname(path), "label_config_for_tests.xml")
+    with open(config_file, "w") as f:
+        f.write(label_config)
+    init_project(path, InitOptions(label_config=config_file, **options))
+    return path
+
+
+@pytest.fixture
+def project_dir(tmp_path):
+    return make_project(str(tmp_path / "proj"))
+
+
+@pytest.fixture
+def app(project_dir):
+    return create_app(project_dir)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def folder_snapshot(path):
+    """{relative path: bytes} of every file under path, for "nothing changed on disk" checks."""
+    found = {}
+    for folder, _, names in os.walk(path):
+        for name in names:
+            full = os.path.join(folder, name)
+            with open(full, "rb") as f:
+                found[os.path.relpath(full, path)] = f.read()
+    return found
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """`label-studio start` as a subprocess on a free port."""
+
+    def __init__(self, project, *extra, cwd=None):
+        self.project = project
+        self.extra = extra
+        self.cwd = cwd
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def start(self, timeout=30.0):
+        cmd = [sys.executable, "-m", "label_studio", "start", self.project,
+               "--port", str(self.port), "--no-browser", *self.extra]
+        self.process = subprocess.Popen(cmd, cwd=self.cwd, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                output = self.process.stdout.read().decode(errors="replace")
+                raise RuntimeError(f"server exited with {self.process.returncode}: {output}")
+            try:
+                if requests.get(self.url + "/api/health", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("server did not answer in time")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait()
+
+
+@pytest.fixture
+def live_server(project_dir):
+    server = LiveServer(project_dir).start()
+    yield server
+    server.stop()
