@@ -27,9 +27,17 @@ def normalize_text(text) -> str:
     return text.replace("\r\n", "\n")
 
 
+class _DenyResolver(etree.Resolver):
+    """Answers every external DTD or entity lookup with nothing, without opening it."""
+
+    def resolve(self, url, pubid, context):
+        return self.resolve_string("", context)
+
+
 def _make_parser() -> etree.XMLParser:
     # A new parser per call: lxml parsers keep state and are not thread-safe.
-    return etree.XMLParser(
+    # Do not pass collect_ids=False: with it libxml2 opens an external DTD (tested).
+    parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -37,9 +45,10 @@ def _make_parser() -> etree.XMLParser:
         huge_tree=False,
         recover=False,
         remove_comments=False,
-        collect_ids=False,
         encoding="utf-8",
     )
+    parser.resolvers.add(_DenyResolver())
+    return parser
 
 
 def _too_many() -> UnsafeXMLError:
