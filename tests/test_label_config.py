@@ -220,3 +220,9 @@ def test_validate_config_file(tmp_path):
     assert validate_config_file(good) == []
     assert "Premature end of data" in validate_config_file(bad)[0]
     assert "Cannot read" in validate_config_file(tmp_path / "missing.xml")[0]
+
+
+@pytest.mark.parametrize("value", [None, 5, b"\xff<View/>"])
+def test_non_text_input_is_a_label_config_error(value):
+    with pytest.raises(LabelConfigError, match="UTF-8 text"):
+        parse_label_config(value)

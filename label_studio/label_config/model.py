@@ -185,7 +185,10 @@ def _parse_root(text: str):
 
 def parse_label_config(text) -> LabelConfig:
     """Parse and validate a config (§4.1-§4.5); raises LabelConfigError."""
-    text = xmlsafe.normalize_text(text)
+    try:
+        text = xmlsafe.normalize_text(text)
+    except (TypeError, UnicodeDecodeError) as exc:
+        raise LabelConfigError([f"Label config must be UTF-8 text: {exc}"]) from None
     root = _parse_root(text)
     els = rules.elements(root)
     errors = rules.validate(els)
