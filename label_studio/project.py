@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 
 from . import sampling
-from .errors import Conflict, NotFound, Unprocessable, ValidationError
+from .errors import Conflict, LabelStudioError, NotFound, Unprocessable, ValidationError
 from .label_config import LabelConfigError, parse_label_config
 from .settings import CONFIG_NAME, Settings
 from .storage.completions_dir import CompletionsDir, is_cancelled, timestamp
@@ -139,6 +139,7 @@ class Project:
             self.load_warnings["tasks"] = "; ".join(warnings[:20])
         else:
             self.load_warnings.pop("tasks", None)
+        self._tasks_file_problem = "; ".join(warnings[:3]) if warnings else None
         self.index.rebuild(self.tasks, self.completions.summaries)
         if self.tasks:
             self.last_task_id = max(self.last_task_id, next(reversed(self.tasks)))
@@ -170,9 +171,12 @@ class Project:
             self._dirty = set()
             try:
                 yield
+            except LabelStudioError:
+                # domain errors are raised before anything changes
+                raise
             except BaseException:
-                if self._dirty:
-                    self._reload_all = True
+                # a write failed half way (disk full...): memory may be ahead of the disk
+                self._reload_all = True
                 raise
             finally:
                 if self._dirty:
@@ -306,6 +310,7 @@ class Project:
                                    f" current task number is {len(tasks)}"])
         completion_count = prediction_count = 0
         with self.writing():
+            self._check_tasks_writable()
             first = self.last_task_id + 1
             new_ids = list(range(first, first + len(tasks)))
             records = []
@@ -319,8 +324,7 @@ class Project:
                 self.tasks[task_id] = task
             self.last_task_id = first + len(tasks) - 1 if tasks else self.last_task_id
             if tasks:
-                self._dirty.add("tasks")
-                self.source.save(self.tasks)
+                self._save_tasks()
             for task_id, task in zip(new_ids, tasks):
                 self.index.add_task(task_id, task)
             for task_id, record in records:
@@ -358,14 +362,10 @@ class Project:
             old = self.tasks.get(task_id)
             if old is None:
                 raise NotFound(f"Task {task_id} not found")
+            self._check_tasks_writable()
             stored = {**task, "id": task_id}
             self.tasks[task_id] = stored
-            self._dirty.add("tasks")
-            try:
-                self.source.save(self.tasks)
-            except BaseException:
-                self.tasks[task_id] = old
-                raise
+            self._save_tasks()
             self.index.replace_task(task_id, old, stored)
             return stored
 
@@ -374,13 +374,9 @@ class Project:
             task = self.tasks.get(task_id)
             if task is None:
                 raise NotFound(f"Task {task_id} not found")
+            self._check_tasks_writable()
             del self.tasks[task_id]
-            self._dirty.add("tasks")
-            try:
-                self.source.save(self.tasks)
-            except BaseException:
-                self._reload_all = True
-                raise
+            self._save_tasks()
             self.index.remove_task(task_id, task)
             if task_id in self.completions.summaries:
                 self._dirty.add("completions")
@@ -388,13 +384,24 @@ class Project:
 
     def delete_all_tasks(self):
         with self.writing():
-            self._dirty.update(("tasks", "completions"))
+            self._check_tasks_writable()
+            self._dirty.add("completions")
             self.tasks = {}
-            self.source.save(self.tasks)
+            self._save_tasks()
             self.completions.remove_all()
             self.index.rebuild(self.tasks, self.completions.summaries)
 
     # ------------------------------------------------------------------ completions
+
+    def _check_tasks_writable(self):
+        # rewriting a file we could not fully read would lose what we skipped
+        if self._tasks_file_problem:
+            raise Conflict(f"tasks.json was not fully readable ({self._tasks_file_problem}); "
+                           "fix it by hand before changing tasks")
+
+    def _save_tasks(self):
+        self._dirty.add("tasks")
+        self.source.save(self.tasks)
 
     def _record_for_update(self, task_id):
         """The task's record as on disk now, or None; refuses to overwrite a broken one."""
