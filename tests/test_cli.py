@@ -1,0 +1,132 @@
+"""label-studio init / start / version / templates / validate-config."""
+import json
+import os
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from conftest import BBOX_CONFIG, LiveServer, folder_snapshot
+from label_studio.cli import main
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_init_writes_a_legacy_project_folder(runner, tmp_path):
+    path = str(tmp_path / "p")
+    result = runner.invoke(main, ["init", path, "--template", "image_bbox", "--port", "9001",
+                                  "--sampling", "uniform"])
+    assert result.exit_code == 0, result.output
+    assert "successfully initialized" in result.output
+    assert sorted(os.listdir(path)) == ["completions", "config.json", "config.xml", "tasks.json"]
+    with open(os.path.join(path, "config.json")) as f:
+        config = json.load(f)
+    assert config["port"] == 9001 and config["sampling"] == "uniform"
+    assert config["source"]["type"] == "tasks-json"
+    assert config["target"]["type"] == "completions-dir"
+    with open(os.path.join(path, "tasks.json")) as f:
+        assert json.load(f) == {}
+    with open(os.path.join(path, "config.xml")) as f:
+        assert "RectangleLabels" in f.read()
+
+
+def test_init_never_touches_an_existing_project_without_force(runner, tmp_path):
+    path = str(tmp_path / "p")
+    assert runner.invoke(main, ["init", path]).exit_code == 0
+    with open(os.path.join(path, "tasks.json"), "w") as f:
+        json.dump({"0": {"id": 0, "data": {"image": "keep me"}}}, f)
+    config = tmp_path / "config.xml"
+    config.write_text(BBOX_CONFIG)
+    before = folder_snapshot(path)
+    for extra in ([], ["--template", "image_bbox"], ["-l", str(config)]):
+        result = runner.invoke(main, ["init", path, *extra])
+        assert result.exit_code == 1
+        assert "already exists" in result.output and "--force" in result.output
+        assert "Traceback" not in result.output
+    assert folder_snapshot(path) == before
+    result = runner.invoke(main, ["init", path, "--force", "--template", "text_classification"])
+    assert result.exit_code == 0
+    with open(os.path.join(path, "tasks.json")) as f:
+        assert json.load(f) == {}
+
+
+def test_init_with_label_config_and_json_input(runner, tmp_path):
+    config = tmp_path / "config.xml"
+    config.write_text(BBOX_CONFIG)
+    tasks = tmp_path / "tasks.json"
+    tasks.write_text(json.dumps([{"image": "http://x/a.jpg"},
+                                 {"data": {"image": "http://x/b.jpg"},
+                                  "completions": [{"result": []}]}]))
+    path = str(tmp_path / "p")
+    result = runner.invoke(main, ["init", path, "-l", str(config), "-i", str(tasks),
+                                  "--input-format", "json"])
+    assert result.exit_code == 0, result.output
+    with open(os.path.join(path, "tasks.json")) as f:
+        stored = json.load(f)
+    assert [stored[k]["data"]["image"] for k in ("0", "1")] == ["http://x/a.jpg", "http://x/b.jpg"]
+    assert os.path.exists(os.path.join(path, "completions", "1.json"))
+
+
+def test_init_refuses_tasks_that_do_not_fit(runner, tmp_path):
+    tasks = tmp_path / "tasks.json"
+    tasks.write_text(json.dumps([{"text": "no image here"}]))
+    path = str(tmp_path / "p")
+    result = runner.invoke(main, ["init", path, "--template", "image_bbox", "-i", str(tasks)])
+    assert result.exit_code == 1
+    assert '"image" key is expected' in result.output
+    assert not os.path.exists(path)
+
+
+def test_bad_options_are_usage_errors(runner, tmp_path):
+    path = str(tmp_path / "p")
+    result = runner.invoke(main, ["init", path, "--template", "no_such_template"])
+    assert result.exit_code == 1 and "Unknown template" in result.output
+    result = runner.invoke(main, ["init", path, "-l", str(tmp_path / "missing.xml")])
+    assert result.exit_code == 2
+    result = runner.invoke(main, ["init", path, "--ml-backends", "not-a-url"])
+    assert result.exit_code == 2 and "doesn't look like URL" in result.output
+    assert not os.path.exists(path)
+
+
+def test_version_and_no_arguments(runner):
+    result = runner.invoke(main, ["version"])
+    assert result.exit_code == 0 and "Label Studio version:" in result.output
+    assert runner.invoke(main, ["--version"]).exit_code == 0
+    result = runner.invoke(main, [])
+    assert result.exit_code == 2 and "label-studio start my_project --init" in result.output
+
+
+def test_start_on_a_missing_project_is_a_clean_error(runner, tmp_path):
+    result = runner.invoke(main, ["start", str(tmp_path / "nope"), "--no-browser"])
+    assert result.exit_code == 1
+    assert "not found" in result.output and "Traceback" not in result.output
+
+
+def test_templates_and_validate_config(runner, tmp_path):
+    result = runner.invoke(main, ["templates"])
+    assert result.exit_code == 0 and "image_bbox" in result.output
+    good = tmp_path / "good.xml"
+    good.write_text(BBOX_CONFIG)
+    assert runner.invoke(main, ["validate-config", str(good)]).exit_code == 0
+    bad = tmp_path / "bad.xml"
+    bad.write_text('<View><Image name="i" value="$i"/><Choices name="c" toName="x">'
+                   '<Choice value="a"/></Choices></View>')
+    result = runner.invoke(main, ["validate-config", str(bad)])
+    assert result.exit_code == 1 and "x" in result.output
+
+
+def test_start_init_on_a_new_path_serves_it(tmp_path):
+    path = str(tmp_path / "brand" / "new")
+    server = LiveServer(path, "--init", "--template", "image_bbox").start()
+    try:
+        summary = requests.get(server.url + "/api/project").json()
+        assert summary["task_count"] == 0
+        assert summary["data_types"] == {"image": "Image"}
+    finally:
+        server.stop()
+    # a second `start --init` starts the existing project instead of failing
+    server = LiveServer(path, "--init", "--template", "image_bbox").start()
+    server.stop()
