@@ -35,7 +35,7 @@ class _DenyResolver(etree.Resolver):
 
 
 def _make_parser() -> etree.XMLParser:
-    # A new parser per call: lxml parsers keep state and are not thread-safe.
+    # A fresh parser per call: nothing is shared between configs or threads.
     # Do not pass collect_ids=False: with it libxml2 opens an external DTD (tested).
     parser = etree.XMLParser(
         resolve_entities=False,
