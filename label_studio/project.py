@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from . import sampling
 from .errors import Conflict, LabelStudioError, NotFound, Unprocessable, ValidationError
-from .label_config import LabelConfigError, parse_label_config
+from .label_config import LabelConfigError, OutputUsage, check_against_data, parse_label_config
 from .settings import CONFIG_NAME, Settings
 from .storage.completions_dir import CompletionsDir, is_cancelled, timestamp
 from .storage.files import ProjectLock, StateFile, atomic_write, read_bytes, \
@@ -531,17 +531,10 @@ class Project:
         return config
 
     def _incompatibilities(self, config):
-        try:
-            from .label_config import OutputUsage, check_against_data
-        except ImportError:
-            return []
         usage = OutputUsage()
-        for _, record in self.completions.iter_records():
-            completions = record.get("completions")
-            if isinstance(completions, list):
-                for completion in completions:
-                    if isinstance(completion, dict) and isinstance(completion.get("result"), list):
-                        usage.add_results(completion["result"])
+        for task_id, record in self.completions.iter_records():
+            if task_id in self.tasks and isinstance(record.get("completions"), list):
+                usage.add_task(record["completions"])
         counts = {k: v for k, v in self.index.key_counts.items() if v > 0}
         return check_against_data(config, len(self.tasks), counts, usage)
 

@@ -72,7 +72,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
 
-    def start(self, timeout=30.0):
+    def start(self, timeout=30.0, ready_status=200):
         cmd = [sys.executable, "-m", "label_studio", "start", self.project,
                "--port", str(self.port), "--no-browser", *self.extra]
         self.process = subprocess.Popen(cmd, cwd=self.cwd, stdout=subprocess.PIPE,
@@ -83,7 +83,7 @@ class LiveServer:
                 output = self.process.stdout.read().decode(errors="replace")
                 raise RuntimeError(f"server exited with {self.process.returncode}: {output}")
             try:
-                if requests.get(self.url + "/api/health", timeout=1).status_code == 200:
+                if requests.get(self.url + "/api/health", timeout=1).status_code == ready_status:
                     return self
             except requests.RequestException:
                 time.sleep(0.05)

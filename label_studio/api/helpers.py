@@ -1,8 +1,14 @@
 """Health, version and label-config helper endpoints."""
-from flask import Blueprint, Response
+import csv
+import datetime
+import io
+import random
+import time
+
+from flask import Blueprint, Response, request
 
 from .. import __version__
-from ..label_config import LabelConfigError
+from ..label_config import LabelConfigError, example_file, example_task_data
 from .common import empty_response, json_response, project
 from .project import label_config_from_request
 
@@ -39,3 +45,64 @@ def validate_config():
     except LabelConfigError as exc:
         return json_response({"label_config": exc.messages}, status=400)
     return empty_response(204)
+
+
+@bp.route("/api/import-example", methods=["GET", "POST"])
+def import_example():
+    """Example task data for a config (the one given, or the project's)."""
+    current = project()
+    text = request.args.get("label_config") or request.form.get("label_config")
+    try:
+        config = current.check_label_config(text) if text else current.label_config
+        data = example_task_data(config, "editor_preview")
+    except LabelConfigError as exc:
+        return json_response({"status": 400, "detail": "error while example generating: "
+                              + "; ".join(exc.messages)}, status=400)
+    return json_response(data)
+
+
+@bp.get("/api/import-example-file")
+def import_example_file():
+    fmt = request.args.get("q", "json") or "json"
+    try:
+        body, content_type, extension = example_file(project().label_config, fmt)
+    except LabelConfigError as exc:
+        return json_response({"status": 400, "detail": str(exc)}, status=400)
+    if request.args.get("raw"):
+        return Response(body, mimetype=content_type)
+    name = f"sample-{time.strftime('%Y-%m-%d-%H-%M')}.{extension}"
+    return Response(body, mimetype=content_type, headers={
+        "Content-Disposition": f"attachment; filename={name}", "filename": name})
+
+
+@bp.get("/samples/time-series.csv")
+def time_series_sample():
+    """100 rows of random values for the columns asked for (time-series config examples)."""
+    time_column = request.args.get("time", "time")
+    values = [v for v in request.args.get("values", "value").split(",") if v]
+    separator = SEPARATORS.get(request.args.get("sep", ","), request.args.get("sep", ","))
+    time_format = request.args.get("tf")
+    headless = all(c.isdigit() for c in [time_column, *values])
+    columns = ([str(i) for i in range(max(int(c) for c in [time_column, *values]) + 1)]
+               if headless else [time_column, *values])
+    rng = random.Random(0)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=separator[:1] or ",", lineterminator="\n")
+    if not headless:
+        writer.writerow(columns)
+    start = datetime.date(2020, 1, 1)
+    for row in range(100):
+        stamp = (_format_day(start + datetime.timedelta(days=row), time_format)
+                 if time_format else row)
+        writer.writerow([stamp if c == time_column else round(rng.gauss(0, 1), 6)
+                         for c in columns])
+    return Response(out.getvalue(), mimetype="text/csv")
+
+
+SEPARATORS = {"dot": ".", "comma": ",", "tab": "\t", "space": " ", "\\t": "\t"}
+
+
+def _format_day(day, time_format):
+    if time_format == "yyyy-MM-dd":
+        time_format = "%Y-%m-%d"
+    return day.strftime(time_format) if "%" in time_format else day.isoformat()
