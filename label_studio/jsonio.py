@@ -26,6 +26,8 @@ def loads(data):
             return json.loads(data)
         except (ValueError, UnicodeDecodeError):
             raise JSONDecodeError(str(exc)) from None
+        except RecursionError:
+            raise JSONDecodeError("JSON is nested too deeply") from None
 
 
 def dumps(obj, option=COMPACT) -> bytes:
