@@ -219,3 +219,13 @@ def templates():
         click.echo(f"{category}:")
         for template in by_category[category]:
             click.echo(f"  {template.name:32} {template.title}")
+
+
+def _register_offline_commands():
+    # offline helpers live in their own modules so each stays small
+    from . import cli_offline
+    for command in cli_offline.COMMANDS:
+        main.add_command(command)
+
+
+_register_offline_commands()

@@ -293,6 +293,22 @@ class Project:
             task["data"] = data
         return task
 
+    def iter_tasks(self):
+        """Every task as GET /api/tasks/<id> shows it, in id order, one at a time.
+
+        The id list is taken once; each task is read under the lock when its turn comes, so
+        memory stays flat however large the project is (export streams from this).
+        """
+        with self.reading():
+            ids = list(self.index.ids)
+        for task_id in ids:
+            with self.reading():
+                if task_id in self.tasks:
+                    view = self._task_view(task_id)
+                else:
+                    continue
+            yield view
+
     def next_task(self):
         with self.reading():
             task_id = sampling.next_task_id(self.index, self.settings.sampling, self.rng)

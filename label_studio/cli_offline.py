@@ -1,0 +1,6 @@
+"""Offline project commands (no server needed): import and export.
+
+Each command takes the project lock through Project, so it is safe beside a running server.
+"""
+
+COMMANDS = []
