@@ -4,9 +4,11 @@ import json
 import os
 import random
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -63,10 +65,17 @@ def build_project(path, n_tasks, completed_share=0.2, seed=1):
 
 
 class Client:
-    """A keep-alive HTTP client; one per thread."""
+    """A keep-alive HTTP client; one per thread. tls=True speaks HTTPS without verification."""
 
-    def __init__(self, port):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    def __init__(self, port, tls=False):
+        if tls:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            self.conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=120,
+                                                    context=context)
+        else:
+            self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def request(self, method, path, body=None):
         headers = {}
@@ -94,7 +103,54 @@ def wait_for(port, timeout=120.0):
 def start_server(project, port, extra=()):
     cmd = [sys.executable, "-m", "label_studio", "start", project, "--port", str(port),
            "--no-browser", *extra]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return spawn(cmd)
+
+
+def spawn(cmd, env=None, cwd=None):
+    """Starts a server process; its stderr goes to a temp file (a PIPE nobody drains can
+    block a chatty server), readable with server_log(proc)."""
+    log_file = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log_file, env=env, cwd=cwd)
+    proc.log_file = log_file
+    return proc
+
+
+def server_log(proc, limit=4000):
+    log_file = getattr(proc, "log_file", None)
+    if log_file is None or log_file.closed:
+        return ""
+    log_file.seek(0)
+    return log_file.read().decode("utf-8", "replace")[-limit:]
+
+
+def wait_status(port, path="/api/project", proc=None, timeout=300.0, tls=False):
+    """Polls until GET path answers 200; returns the seconds waited. Raises if proc dies."""
+    started = time.perf_counter()
+    deadline = started + timeout
+    while time.perf_counter() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{server_log(proc)}")
+        try:
+            status, _ = Client(port, tls=tls).request("GET", path)
+            if status == 200:
+                return time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.002)
+    raise RuntimeError(f"server did not answer 200 on {path} within {timeout:.0f} s")
+
+
+def stop_server(proc, timeout=15.0):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    log_file = getattr(proc, "log_file", None)
+    if log_file is not None:
+        log_file.close()
 
 
 def rss_mb(pid):
@@ -103,6 +159,22 @@ def rss_mb(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def child_pids(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def rss_tree_mb(pid):
+    """Resident memory of a process and all its descendants (gunicorn: arbiter + worker)."""
+    total = rss_mb(pid)
+    for child in child_pids(pid):
+        total += rss_tree_mb(child)
+    return total
 
 
 def timed(fn, repeat):
@@ -114,20 +186,29 @@ def timed(fn, repeat):
     return samples
 
 
-def describe(samples):
+def percentile(samples, share):
     samples = sorted(samples)
-    p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
-    return f"median {statistics.median(samples):7.2f} ms   p95 {p95:7.2f} ms"
+    return samples[min(len(samples) - 1, int(len(samples) * share))]
 
 
-def concurrent_rate(port, n_clients, per_client, make_request):
+def describe(samples):
+    return (f"median {statistics.median(samples):7.2f} ms   "
+            f"p95 {percentile(samples, 0.95):7.2f} ms")
+
+
+def concurrent_rate(port, n_clients, per_client, make_request, tls=False):
     """Requests per second with n_clients threads, each with its own connection."""
     errors = []
 
     def worker(k):
-        client = Client(port)
+        client = Client(port, tls=tls)
         for i in range(per_client):
-            status, _ = make_request(client, k, i)
+            try:
+                status, _ = make_request(client, k, i)
+            except Exception as exc:  # a dropped connection must not pass for a fast one
+                errors.append(repr(exc))
+                client = Client(port, tls=tls)
+                continue
             if status >= 400:
                 errors.append(status)
 

@@ -1,0 +1,274 @@
+"""Core acceptance benchmark: a live `label-studio start` server on projects of 100k and 1M tasks.
+
+For each size it builds a project folder (20% of the tasks completed), starts the server in
+a subprocess and measures: startup to the first answer, task pages, next, single tasks,
+completion POSTs (sequential and 4 clients), imports and the server's resident memory.
+Every figure is printed beside its target with OK/MISS; the script always exits 0.
+
+    python benchmarks/bench_core.py                      # 100k and 1M
+    python benchmarks/bench_core.py --quick              # 10k smoke run
+    python benchmarks/bench_core.py --sizes 100000 --workdir /tmp/lsb
+
+Targets are those of the 100k project on a 2-core machine; at 1M only the per-request
+targets apply (startup, import and memory are printed for information).
+"""
+import argparse
+import os
+import platform
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+
+import orjson
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _util import (Client, build_project, completion, concurrent_rate, free_port,  # noqa: E402
+                   percentile, rss_mb, server_log, start_server, stop_server, timed, wait_status)
+
+TARGET_SIZE = 100_000
+# (name, limit, unit, higher_is_better, per_request)
+TARGETS = {
+    "startup": (1.0, "s", False, False),
+    "page": (5.0, "ms", False, True),
+    "next": (5.0, "ms", False, True),
+    "task": (1.5, "ms", False, True),
+    "post": (5.0, "ms", False, True),
+    "post_rps": (500.0, "req/s", True, True),
+    "import_one": (1.0, "s", False, False),
+    "import_many": (10.0, "s", False, False),
+    "rss": (200.0, "MB", False, False),
+}
+REPEAT = {"page": 200, "next": 300, "task": 1000, "post": 300, "post_concurrent": 300}
+WARMUP = 20
+CLIENTS = 4
+IMPORT_ONE = 100_000
+IMPORT_MANY = (100, 1_000)
+
+
+class Report:
+    def __init__(self):
+        self.misses = []
+
+    def row(self, size, label, value, shown, key=None, note=""):
+        """One line: label, the measured figure, its target and OK/MISS (or n/a)."""
+        target_text, mark = "", ""
+        if key is not None:
+            limit, unit, higher, per_request = TARGETS[key]
+            target_text = f"{'>=' if higher else '<='} {limit:g} {unit}"
+            if per_request or size <= TARGET_SIZE:
+                ok = value >= limit if higher else value <= limit
+                mark = "OK" if ok else "MISS"
+                if not ok:
+                    self.misses.append(f"{size:,} tasks: {label}: {shown} (target {target_text})")
+            else:
+                mark = "n/a"
+                target_text += " @100k"
+        line = f"  {label:<50} {shown:<36} {target_text:<16} {mark}"
+        if note:
+            line += f"   {note}"
+        print(line, flush=True)
+
+
+def latency_row(report, size, label, samples, key):
+    median = statistics.median(samples)
+    shown = f"median {median:7.2f} ms  p95 {percentile(samples, 0.95):7.2f} ms"
+    report.row(size, label, median, shown, key)
+
+
+def check(status, body, expected=200, what=""):
+    if status != expected:
+        raise RuntimeError(f"{what}: HTTP {status} (expected {expected}): {body[:300]!r}")
+
+
+def measure_get(client, path_of, repeat, what):
+    """Warm-up, then `repeat` timed GETs; path_of(i) gives the path of the i-th request."""
+    for i in range(WARMUP):
+        status, body = client.request("GET", path_of(i))
+        check(status, body, what=what)
+
+    def one(i):
+        status, body = client.request("GET", path_of(i))
+        if status != 200:
+            check(status, body, what=what)
+    return timed(one, repeat)
+
+
+def bench_size(size, workdir, report, rng, import_budget):
+    path = os.path.join(workdir, f"bench-core-{size}")
+    if os.path.exists(path):
+        shutil.rmtree(path)
+    t = time.perf_counter()
+    build_project(path, size)
+    built = time.perf_counter() - t
+    print(f"\n== {size:,} tasks, 20% completed  (project built in {built:.1f} s at {path})",
+          flush=True)
+
+    port = free_port()
+    t0 = time.perf_counter()
+    proc = start_server(path, port)
+    try:
+        wait_status(port, "/api/project", proc)
+        startup = time.perf_counter() - t0
+        rss_loaded = rss_mb(proc.pid)
+        report.row(size, "startup: spawn -> first 200 GET /api/project", startup,
+                   f"{startup:.2f} s", "startup")
+        client = Client(port)
+        status, body = client.request("GET", "/api/project")
+        check(status, body, what="GET /api/project")
+        summary = orjson.loads(body)
+        if summary["task_count"] != size:
+            print(f"  !! server sees {summary['task_count']} tasks, expected {size}")
+
+        deep = max(1, size // 10 // 2)
+        for order in ("id", "-completed_at"):
+            for page in (1, deep):
+                url = f"/api/tasks?page={page}&page_size=10&order={order}"
+                samples = measure_get(client, lambda i, u=url: u, REPEAT["page"], url)
+                latency_row(report, size, f"GET /api/tasks page={page} order={order}",
+                            samples, "page")
+
+        samples = measure_get(client, lambda i: "/api/project/next", REPEAT["next"], "next")
+        latency_row(report, size, "GET /api/project/next", samples, "next")
+
+        ids = [rng.randrange(size) for _ in range(REPEAT["task"] + WARMUP)]
+        samples = measure_get(client, lambda i: f"/api/tasks/{ids[i]}", REPEAT["task"],
+                              "GET task")
+        latency_row(report, size, "GET /api/tasks/<random id>", samples, "task")
+
+        bodies = [orjson.dumps(completion(i)) for i in range(REPEAT["post"] + WARMUP)]
+        post_ids = [rng.randrange(size) for _ in bodies]
+
+        def post(i):
+            status, body = client.request("POST", f"/api/tasks/{post_ids[i]}/completions",
+                                          bodies[i])
+            if status != 201:
+                check(status, body, 201, "completion POST")
+        for i in range(WARMUP):
+            post(REPEAT["post"] + i)
+        samples = timed(post, REPEAT["post"])
+        latency_row(report, size, "POST completion, sequential (fsync)", samples, "post")
+
+        per_client = REPEAT["post_concurrent"]
+        conc_ids = [[rng.randrange(size) for _ in range(per_client)] for _ in range(CLIENTS)]
+        conc_body = orjson.dumps(completion(0))
+
+        def concurrent_post(c, k, i):
+            return c.request("POST", f"/api/tasks/{conc_ids[k][i]}/completions", conc_body)
+        rate, errors = concurrent_rate(port, CLIENTS, per_client, concurrent_post)
+        report.row(size, f"POST completion, {CLIENTS} clients", rate,
+                   f"{rate:7.0f} req/s" + (f" ({len(errors)} errors)" if errors else ""),
+                   "post_rps")
+        report.row(size, "server RSS after load (at startup)", rss_loaded,
+                   f"{rss_loaded:.0f} MB", "rss")
+        rss_reads = rss_mb(proc.pid)
+        report.row(size, "server RSS after the request benchmarks", rss_reads,
+                   f"{rss_reads:.0f} MB", "rss")
+
+        # imports go into this sized project: that is the expensive case (every import
+        # rewrites tasks.json with all the tasks already there)
+        client = Client(port)
+        one_body = orjson.dumps([{"data": {"image": f"http://example.com/new/{i}.jpg"}}
+                                 for i in range(IMPORT_ONE)])
+        t = time.perf_counter()
+        status, body = client.request("POST", "/api/project/import", one_body)
+        import_one = time.perf_counter() - t
+        check(status, body, 201, "import 100k")
+        server_side = orjson.loads(body).get("duration")
+        report.row(size, f"import {IMPORT_ONE:,} tasks in 1 request", import_one,
+                   f"{import_one:.2f} s", "import_one",
+                   note=f"server-side duration {server_side:.2f} s" if server_side else "")
+
+        n_req, per_req = IMPORT_MANY
+        many_bodies = [orjson.dumps([{"data": {"image": f"http://example.com/b{r}/{i}.jpg"}}
+                                     for i in range(per_req)]) for r in range(n_req)]
+        request_times = []
+        t = time.perf_counter()
+        for many_body in many_bodies:
+            t1 = time.perf_counter()
+            status, body = client.request("POST", "/api/project/import", many_body)
+            request_times.append(time.perf_counter() - t1)
+            check(status, body, 201, "import 1k")
+            if time.perf_counter() - t > import_budget:
+                break
+        import_many = time.perf_counter() - t
+        done = len(request_times)
+        note = (f"first {request_times[0] * 1000:.0f} ms, "
+                f"last {request_times[-1] * 1000:.0f} ms per request")
+        shown = f"{import_many:.2f} s"
+        if done < n_req:
+            # over the time budget: the rest would cost at least what the last one did
+            import_many += (n_req - done) * request_times[-1]
+            shown = f">= {import_many:.1f} s (extrapolated)"
+            note = f"stopped after {done} requests ({done * per_req:,} tasks) in " \
+                   f"{sum(request_times):.1f} s; " + note
+        report.row(size, f"import {n_req * per_req:,} tasks in {n_req} requests of {per_req:,}",
+                   import_many, shown, "import_many", note=note)
+        status, body = client.request("GET", "/api/project")
+        check(status, body, what="GET /api/project")
+        count = orjson.loads(body)["task_count"]
+        expected = size + IMPORT_ONE + done * per_req
+        print(f"  {'task count after the imports (into this project)':<50} {count:,}"
+              + ("" if count == expected else f"   !! expected {expected:,}"))
+        rss_after = rss_mb(proc.pid)
+        report.row(size, "server RSS after the imports", rss_after, f"{rss_after:.0f} MB", "rss",
+                   note=f"{count:,} tasks")
+    except Exception:
+        traceback.print_exc()
+        print(f"  !! benchmark for {size:,} tasks failed; server log tail:\n{server_log(proc)}")
+        report.misses.append(f"{size:,} tasks: benchmark failed (see above)")
+    finally:
+        stop_server(proc)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100000,1000000",
+                        help="comma-separated task counts (default 100000,1000000)")
+    parser.add_argument("--quick", action="store_true", help="smoke run on 10k tasks only")
+    parser.add_argument("--workdir", default=None,
+                        help="folder for the projects (kept afterwards); default a temp dir")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--import-budget", type=float, default=45.0,
+                        help="seconds after which the 100 x 1k import stops and the rest is "
+                             "extrapolated from the last request (default 45)")
+    args = parser.parse_args()
+    try:
+        sizes = [10_000] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        print(f"bad --sizes {args.sizes!r}; using 100000,1000000")
+        sizes = [100_000, 1_000_000]
+    workdir = args.workdir or tempfile.mkdtemp(prefix="ls-bench-core-")
+    os.makedirs(workdir, exist_ok=True)
+    print(f"label-studio core benchmark: Python {platform.python_version()}, "
+          f"{os.cpu_count()} CPUs, sizes {', '.join(f'{s:,}' for s in sizes)}; "
+          "latency targets are checked on the median")
+    report = Report()
+    started = time.perf_counter()
+    try:
+        for size in sizes:
+            bench_size(size, workdir, report, random.Random(args.seed), args.import_budget)
+    except Exception:
+        traceback.print_exc()
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(f"\nTotal run time {time.perf_counter() - started:.0f} s.")
+    if report.misses:
+        print(f"{len(report.misses)} MISS:")
+        for miss in report.misses:
+            print(f"  - {miss}")
+    else:
+        print("All targets met.")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception:
+        traceback.print_exc()
+    sys.exit(0)
