@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from . import sampling
 from .errors import Conflict, LabelStudioError, NotFound, Unprocessable, ValidationError
+from .importers import drop_folder
 from .label_config import LabelConfigError, OutputUsage, check_against_data, parse_label_config
 from .settings import CONFIG_NAME, Settings
 from .storage.completions_dir import CompletionsDir, is_cancelled, timestamp
@@ -70,6 +71,8 @@ class Project:
         self._reload_all = True
         self._dirty = set()
         self.load_warnings = {}
+        self.drop_folder = None
+        self._tasks_file_problem = None
         with self.lock.local:
             self.sync()
         remove_stale_temp_files(self.path)
@@ -118,6 +121,7 @@ class Project:
                                               " using sequential")
         else:
             self.load_warnings.pop("sampling", None)
+        self.drop_folder = drop_folder.configured(self.path, self.settings, self.drop_folder)
         self._stamps["config"] = config_stamp
 
     def _load_label_config(self, xml_stamp):
@@ -161,6 +165,7 @@ class Project:
     def reading(self):
         with self.lock.local:
             self.sync()
+            self._import_dropped_files()
             yield
 
     @contextmanager
@@ -318,35 +323,21 @@ class Project:
 
     # ------------------------------------------------------------------ tasks
 
-    def import_tasks(self, tasks, formats=None):
-        """Stores validated tasks (see importers.py) with fresh ids; all or nothing."""
+    def import_tasks(self, tasks, formats=None, uploads=None):
+        """Stores validated tasks (see importers/) with fresh ids; all or nothing.
+
+        `uploads` (importers.uploads.UploadStaging) holds the media files the tasks point
+        to; they are moved into upload/ once nothing can refuse the import any more.
+        """
         started = time.perf_counter()
         if len(tasks) > self.settings.max_tasks_per_import:
             raise ValidationError([f"Maximum task number is {self.settings.max_tasks_per_import},"
                                    f" current task number is {len(tasks)}"])
-        completion_count = prediction_count = 0
         with self.writing():
             self._check_tasks_writable()
-            first = self.last_task_id + 1
-            new_ids = list(range(first, first + len(tasks)))
-            records = []
-            for task_id, task in zip(new_ids, tasks):
-                imported = task.pop("completions", None)
-                task["id"] = task_id
-                prediction_count += len(task.get("predictions") or ())
-                if imported:
-                    completion_count += len(imported)
-                    records.append((task_id, self._new_record(task, imported)))
-                self.tasks[task_id] = task
-            self.last_task_id = first + len(tasks) - 1 if tasks else self.last_task_id
-            if tasks:
-                self._save_tasks()
-            for task_id, task in zip(new_ids, tasks):
-                self.index.add_task(task_id, task)
-            for task_id, record in records:
-                self._dirty.add("completions")
-                self.completions.write(task_id, record)
-                self.index.set_summary(task_id, self.completions.summaries.get(task_id))
+            if uploads:
+                uploads.commit()
+            new_ids, completion_count, prediction_count = self._add_tasks(tasks)
         return {
             "task_count": len(tasks),
             "completion_count": completion_count,
@@ -355,6 +346,48 @@ class Project:
             "formats": formats or {"request": len(tasks)},
             "new_task_ids": new_ids,
         }
+
+    def _add_tasks(self, tasks):
+        """Numbers and stores new tasks and their imported completions (inside writing())."""
+        completion_count = prediction_count = 0
+        first = self.last_task_id + 1
+        new_ids = list(range(first, first + len(tasks)))
+        records = []
+        for task_id, task in zip(new_ids, tasks):
+            imported = task.pop("completions", None)
+            task["id"] = task_id
+            prediction_count += len(task.get("predictions") or ())
+            if imported:
+                completion_count += len(imported)
+                records.append((task_id, self._new_record(task, imported)))
+            self.tasks[task_id] = task
+        self.last_task_id = first + len(tasks) - 1 if tasks else self.last_task_id
+        if tasks:
+            self._save_tasks()
+        for task_id, task in zip(new_ids, tasks):
+            self.index.add_task(task_id, task)
+        for task_id, record in records:
+            self._dirty.add("completions")
+            self.completions.write(task_id, record)
+            self.index.set_summary(task_id, self.completions.summaries.get(task_id))
+        return new_ids, completion_count, prediction_count
+
+    def _import_dropped_files(self):
+        """Tasks from files added to the drop-in folder since the last look (importers/)."""
+        folder = self.drop_folder
+        if folder is None or self._tasks_file_problem or not folder.changed():
+            return
+        with self.writing():
+            relatives = folder.new_files()
+            if relatives:
+                tasks, done = folder.read(relatives, self.label_config)
+                self._add_tasks(tasks)
+                folder.mark_imported(done)
+        if folder.problems:
+            self.load_warnings["drop_folder"] = "; ".join(
+                f"{name}: {message}" for name, message in list(folder.problems.items())[:20])
+        else:
+            self.load_warnings.pop("drop_folder", None)
 
     def _new_record(self, task, imported):
         record = {k: v for k, v in task.items() if k != "predictions"}

@@ -1,10 +1,14 @@
 """/api/project, its label config, import and the next task to label."""
-from flask import Blueprint, request
+import time
+
+from flask import Blueprint, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import importers, jsonio, ml
 from ..errors import ValidationError
 from ..label_config import LabelConfigError
 from .common import empty_response, json_object, json_response, project, raw_body
+from .import_input import read_import_request
 
 bp = Blueprint("project", __name__)
 
@@ -75,27 +79,29 @@ def save_config():
 
 @bp.post("/api/project/import")
 def import_tasks():
+    """Tasks from a JSON body, uploaded files, archives or a URL; errors are a JSON list."""
+    started = time.perf_counter()
     current = project()
+    with current.reading():
+        limits = importers.ImportLimits.from_settings(current.settings)
+        label_config = current.label_config
+    # config.json is re-read on every request; the app's limit was taken at start
+    size_limit = min(filter(None, (current_app.config.get("MAX_CONTENT_LENGTH"),
+                                   limits.max_upload_size)))
+    request.max_content_length = size_limit
     try:
-        items = importers.items_from_json(_import_body())
-        tasks = importers.validate_tasks(items, current.label_config)
-        result = current.import_tasks(tasks)
+        with importers.ImportBatch(current.path, label_config, limits) as batch:
+            read_import_request(batch)
+            result = current.import_tasks(batch.checked_tasks(), formats=batch.formats_seen(),
+                                          uploads=batch.uploads)
     except ValidationError as exc:
         detail = exc.detail if isinstance(exc.detail, list) else [exc.detail]
         return json_response(detail, status=400)
+    except RequestEntityTooLarge:
+        return json_response({"status": 413, "detail": f"Maximum total size of all files is "
+                              f"{size_limit} bytes"}, status=413)
+    result["duration"] = round(time.perf_counter() - started, 6)
     return json_response(result, status=201)
-
-
-def _import_body():
-    if request.mimetype == "multipart/form-data":
-        raise ValidationError("File upload import is not supported yet; send a JSON body")
-    data = raw_body()
-    if not data.strip():
-        raise ValidationError("load_tasks: No data found in values or in files")
-    try:
-        return jsonio.loads(data)
-    except ValueError as exc:
-        raise ValidationError(f"Invalid JSON body: {exc}") from None
 
 
 @bp.get("/api/project/next")

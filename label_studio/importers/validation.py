@@ -1,14 +1,15 @@
-"""Turning imported input into task dicts, and checking them against the label config.
+"""Checking imported items against the label config and normalizing them into tasks.
 
 Every item is checked before anything is stored, so an import is all or nothing. Errors
 are collected per item in the legacy `Error at item <i>: <message> :: <item>` form that the
 0.8 import page splits on `::`.
 """
-from . import jsonio
-from .errors import ValidationError
+from .. import jsonio
+from ..errors import ValidationError
 
 UNDEFINED_KEY = "$undefined$"
 MAX_ERRORS = 100
+PROGRESS_STEP = 10_000
 ROOT_MESSAGE = 'Task root must be dict with "data", "meta", "completions", "predictions" fields'
 
 
@@ -23,20 +24,29 @@ def items_from_json(value):
     return value
 
 
-def validate_tasks(items, label_config):
-    """Checked and normalized tasks: {"data", "predictions"?, "meta"?, "completions"?}."""
+def validate_tasks(items, label_config, origin=None, progress=None):
+    """Checked and normalized tasks: {"data", "predictions"?, "meta"?, "completions"?}.
+
+    `origin(position)` may name where an item came from (a file and row) for the messages;
+    `progress(count)` is told how many more items were checked, every PROGRESS_STEP items.
+    """
     checker = _DataChecker(label_config)
     tasks, errors = [], []
     for position, item in enumerate(items):
+        if progress is not None and position % PROGRESS_STEP == PROGRESS_STEP - 1:
+            progress(PROGRESS_STEP)
         try:
             tasks.append(_normalize(item, checker))
         except _ItemError as exc:
-            errors.append(f"Error at item {position}: {exc} :: {_preview(item)}")
+            where = f" ({origin(position)})" if origin is not None else ""
+            errors.append(f"Error at item {position}{where}: {exc} :: {_preview(item)}")
             if len(errors) >= MAX_ERRORS:
                 errors[-1] = "..."
                 break
     if errors:
         raise ValidationError(errors)
+    if progress is not None:
+        progress(len(items) % PROGRESS_STEP)
     return tasks
 
 

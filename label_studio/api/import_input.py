@@ -1,0 +1,67 @@
+"""Reading what a POST /api/project/import request carries into an ImportBatch.
+
+Order (spec import.md §1): a `url` query parameter, then multipart files (or a multipart
+`url` field), then a urlencoded `url=` form, then a JSON body. curl --data sends a JSON body
+as application/x-www-form-urlencoded, so a form body is JSON unless it starts with `url=`.
+"""
+from flask import request
+
+from .. import jsonio
+from ..errors import ValidationError
+from .common import raw_body
+
+NO_DATA = "load_tasks: No data found in values or in files"
+# werkzeug refuses more than 1000 multipart parts by default; a folder of images has more
+MAX_FORM_PARTS = 1_000_000
+
+
+def read_import_request(batch):
+    url = request.args.get("url")
+    if url:
+        batch.add_url(url)
+    elif request.mimetype == "multipart/form-data":
+        _read_multipart(batch)
+    elif _is_url_form():
+        batch.add_url(request.form["url"])
+    else:
+        batch.add_json_body(_json_body())
+
+
+def _read_multipart(batch):
+    request.max_form_parts = MAX_FORM_PARTS
+    parts = [(field, storage) for field, storage in request.files.items(multi=True)
+             if not _is_unused_file_input(storage)]
+    if parts:
+        for field, storage in parts:
+            # the part's file name decides the format; 0.8 clients put it in the field name
+            batch.add_file(storage.filename or field, storage.stream)
+    elif request.form.get("url"):
+        batch.add_url(request.form["url"])
+    else:
+        raise ValidationError([NO_DATA])
+
+
+def _is_unused_file_input(storage):
+    """A browser form sends an empty part with filename="" for a file input left empty."""
+    if storage.filename != "":
+        return False
+    stream = storage.stream
+    empty = stream.seek(0, 2) == 0
+    stream.seek(0)
+    return empty
+
+
+def _is_url_form():
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return False
+    return raw_body().lstrip().startswith(b"url=") and bool(request.form.get("url"))
+
+
+def _json_body():
+    data = raw_body()
+    if not data.strip():
+        raise ValidationError([NO_DATA])
+    try:
+        return jsonio.loads(data)
+    except ValueError as exc:
+        raise ValidationError([f"Invalid JSON body: {exc}"]) from None

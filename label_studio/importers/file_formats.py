@@ -1,0 +1,68 @@
+"""Reading the content of one imported file into items, by the kind its extension names.
+
+Items are what a JSON body holds: bare data dicts or tasks with "data". Files that carry a
+single asset (a line, a page) give {"$undefined$": value}; the checker later moves that value
+to the label config's first data key.
+"""
+import os
+import re
+
+from .. import jsonio
+from .format_error import FileFormatError
+from .tables import read_table
+from .validation import UNDEFINED_KEY
+
+TASK_LIST_EXTENSIONS = {".json"}
+TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t"}
+TEXT_EXTENSIONS = {".txt"}
+HYPERTEXT_EXTENSIONS = {".html", ".htm", ".xml"}
+ARCHIVE_EXTENSIONS = {".zip"}
+UNSUPPORTED_ARCHIVES = {".rar"}
+_BETWEEN_TAGS = re.compile(r">\s+<")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def extension(name):
+    """Lowercased extension with the dot, "" when there is none."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return os.path.splitext(base)[1].lower()
+
+
+def json_items(data, name):
+    """A .json file: a list of items or one dict."""
+    try:
+        value = jsonio.loads(data)
+    except ValueError as exc:
+        raise FileFormatError(f"invalid JSON: {exc}") from None
+    if value is None:
+        raise FileFormatError(f"null in {name} is not allowed")
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return value
+    preview = jsonio.dumps(value).decode("utf-8", "replace")[:100]
+    raise FileFormatError(f'Incorrect task type in {name}: "{preview}". It is allowed "dict" or '
+                          '"list of dicts" only')
+
+
+def table_items(data, extension_name):
+    """A .csv or .tsv file: one data dict per row, keys from the header row."""
+    return read_table(decode_text(data), TABLE_DELIMITERS[extension_name])
+
+
+def line_items(data):
+    """A .txt file: one item per line."""
+    return [{UNDEFINED_KEY: line} for line in decode_text(data).splitlines()]
+
+
+def hypertext_item(data):
+    """An .html/.htm/.xml file: one item holding the whole page, whitespace collapsed."""
+    text = decode_text(data)
+    return {UNDEFINED_KEY: _WHITESPACE.sub(" ", _BETWEEN_TAGS.sub("><", text)).strip()}
+
+
+def decode_text(data):
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(f"it is not UTF-8 text (bad byte at position {exc.start})") from None
