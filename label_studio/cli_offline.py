@@ -2,5 +2,6 @@
 
 Each command takes the project lock through Project, so it is safe beside a running server.
 """
+from .cli_import import import_command
 
-COMMANDS = []
+COMMANDS = [import_command]

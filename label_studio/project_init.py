@@ -7,8 +7,10 @@ import os
 import shutil
 from dataclasses import dataclass, field
 
-from . import importers, jsonio
-from .errors import ValidationError
+from . import jsonio
+from .importers import local_inputs
+from .importers.drop_folder import SETTINGS_KEY as DROP_FOLDER_KEY
+from .importers.drop_folder import DropFolder
 from .label_config import LabelConfigError, parse_label_config
 from .settings import CONFIG_NAME, default_config
 from .storage.completions_dir import COMPLETIONS_DIR
@@ -17,7 +19,7 @@ from .storage.tasks_json import TASKS_NAME
 
 LABEL_CONFIG_NAME = "config.xml"
 DEFAULT_LABEL_CONFIG = "<View>\n\n</View>\n"
-INPUT_FORMATS = ("json", "json-dir", "text", "text-dir", "image-dir", "audio-dir")
+INPUT_FORMATS = local_inputs.INPUT_FORMATS
 
 
 class InitError(Exception):
@@ -55,10 +57,18 @@ def init_project(path, options: InitOptions):
     except LabelConfigError as exc:
         raise InitError("The label config is not valid: " + "; ".join(exc.messages)) from None
     input_path = options.input_path or _configured_input(options, base)
-    tasks = _initial_tasks(input_path, options.input_format, parsed)
+    tasks, folder_files = _initial_tasks(input_path, options.input_format, parsed)
     if not options.force:
         _check_conflicts(path)
+    elif input_path and _is_within(input_path, path):
+        raise InitError(f"{input_path} is inside {path}, which --force would empty; "
+                        "move the input out of the project folder first")
     config = _project_config(base, options)
+    drop_folder = None
+    if input_path and options.input_format in local_inputs.FOLDER_FORMATS:
+        drop_folder = DropFolder(path, os.path.abspath(input_path), options.input_format)
+        config[DROP_FOLDER_KEY] = {"path": drop_folder.path,
+                                   "input_format": drop_folder.input_format}
 
     if options.force and os.path.isdir(path):
         _empty_folder(path)
@@ -66,6 +76,9 @@ def init_project(path, options: InitOptions):
     atomic_write(os.path.join(path, LABEL_CONFIG_NAME), label_config.encode("utf-8"))
     atomic_write(os.path.join(path, TASKS_NAME), b"{}")
     atomic_write(os.path.join(path, CONFIG_NAME), jsonio.dumps(config, jsonio.PRETTY))
+    if drop_folder is not None:
+        # before the project opens, so it does not take these files for new ones
+        drop_folder.mark_imported(folder_files)
     if tasks:
         # through the normal import path, so imported completions land in completions/
         from .project import Project
@@ -79,6 +92,11 @@ def _check_conflicts(path):
         target = os.path.join(path, name)
         if os.path.exists(target):
             raise InitError(f'{target} {what} already exists. Use "--force" option to recreate it.')
+
+
+def _is_within(inner, outer):
+    inner, outer = os.path.realpath(inner), os.path.realpath(outer)
+    return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)
 
 
 def _empty_folder(path):
@@ -136,21 +154,27 @@ def _configured_input(options, base):
 
 
 def _initial_tasks(input_path, input_format, parsed):
+    """(tasks, relative paths of the folder's files read) from --input-path."""
     if not input_path:
-        return []
-    if input_format != "json":
-        raise InitError(f'Input format "{input_format}" is not supported yet; use json')
+        return [], []
+    is_folder = os.path.isdir(input_path)
+    wants_folder = input_format in local_inputs.FOLDER_FORMATS
+    if is_folder != wants_folder:
+        raise InitError(f"--input-format {input_format} reads a "
+                        f"{'folder' if wants_folder else 'file'}; {input_path} is not one")
     try:
-        with open(input_path, "rb") as f:
-            value = jsonio.loads(f.read())
-        tasks = importers.validate_tasks(importers.items_from_json(value), parsed)
-    except (OSError, ValueError) as exc:
-        raise InitError(f"Cannot read tasks from {input_path}: {exc}") from None
-    except ValidationError as exc:
-        messages = exc.detail if isinstance(exc.detail, list) else [exc.detail]
-        raise InitError(f"Tasks in {input_path} do not fit the label config:\n"
-                        + "\n".join(messages[:10])) from None
-    return tasks
+        if not wants_folder:
+            return local_inputs.file_tasks(input_path, input_format, parsed), []
+        if input_format != "json-dir":
+            local_inputs.first_data_key(parsed, input_format)
+        relatives = local_inputs.folder_files(input_path, input_format)
+        tasks = []
+        for relative in relatives:
+            tasks.extend(local_inputs.file_tasks(os.path.join(input_path, relative),
+                                                 input_format, parsed, relative))
+    except local_inputs.InputError as exc:
+        raise InitError(str(exc)) from None
+    return tasks, relatives
 
 
 def _project_config(base, options):

@@ -5,6 +5,7 @@ Order (spec import.md §1): a `url` query parameter, then multipart files (or a 
 as application/x-www-form-urlencoded, so a form body is JSON unless it starts with `url=`.
 """
 from flask import request
+from werkzeug.datastructures import ImmutableMultiDict
 
 from .. import jsonio
 from ..errors import ValidationError
@@ -27,9 +28,18 @@ def read_import_request(batch):
         batch.add_json_body(_json_body())
 
 
+class _PartsInOrder(ImmutableMultiDict):
+    """Also keeps the parts in request order; a MultiDict groups them by field name."""
+
+    def __init__(self, mapping=None):
+        super().__init__(mapping)
+        self.in_order = list(mapping) if isinstance(mapping, list) else list(self.items(True))
+
+
 def _read_multipart(batch):
     request.max_form_parts = MAX_FORM_PARTS
-    parts = [(field, storage) for field, storage in request.files.items(multi=True)
+    request.parameter_storage_class = _PartsInOrder
+    parts = [(field, storage) for field, storage in request.files.in_order
              if not _is_unused_file_input(storage)]
     if parts:
         for field, storage in parts:

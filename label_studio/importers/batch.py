@@ -74,7 +74,7 @@ class ImportBatch:
         try:
             self._add_plain_file(name, kind, stream)
         except FileFormatError as exc:
-            raise ValidationError([f"Failed to parse input file {name}: {exc}"]) from None
+            raise ValidationError([exc.message_for(name)]) from None
 
     def _add_plain_file(self, name, kind, stream):
         if kind in formats.TASK_LIST_EXTENSIONS:
@@ -104,10 +104,9 @@ class ImportBatch:
                 try:
                     self._add_plain_file(inner, kind, member_stream)
                 except FileFormatError as exc:
-                    raise ValidationError([f"Failed to parse input file {inner}: {exc}"]) \
-                        from None
+                    raise ValidationError([exc.message_for(inner)]) from None
         except FileFormatError as exc:
-            raise ValidationError([f"Failed to parse input file {name}: {exc}"]) from None
+            raise ValidationError([exc.message_for(name)]) from None
         except ARCHIVE_READ_ERRORS as exc:
             raise ValidationError([f"Failed to parse input file {name}: {exc}"]) from None
 

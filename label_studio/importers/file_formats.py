@@ -35,14 +35,14 @@ def json_items(data, name):
     except ValueError as exc:
         raise FileFormatError(f"invalid JSON: {exc}") from None
     if value is None:
-        raise FileFormatError(f"null in {name} is not allowed")
+        raise FileFormatError(f"null in {name} is not allowed", whole=True)
     if isinstance(value, dict):
         return [value]
     if isinstance(value, list):
         return value
-    preview = jsonio.dumps(value).decode("utf-8", "replace")[:100]
-    raise FileFormatError(f'Incorrect task type in {name}: "{preview}". It is allowed "dict" or '
-                          '"list of dicts" only')
+    preview = value if isinstance(value, str) else jsonio.dumps(value).decode("utf-8")
+    raise FileFormatError(f'Incorrect task type in {name}: "{preview[:100]}". It is allowed '
+                          '"dict" or "list of dicts" only', whole=True)
 
 
 def table_items(data, extension_name):

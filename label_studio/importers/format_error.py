@@ -2,4 +2,11 @@
 
 
 class FileFormatError(ValueError):
-    """The message says what is wrong; the caller adds the file name."""
+    """`whole` messages are legacy texts that name the file already; others get its name."""
+
+    def __init__(self, message, whole=False):
+        super().__init__(message)
+        self.whole = whole
+
+    def message_for(self, name):
+        return str(self) if self.whole else f"Failed to parse input file {name}: {self}"

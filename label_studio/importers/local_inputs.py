@@ -62,8 +62,10 @@ def file_tasks(path, input_format, label_config, shown_name=None):
     try:
         items = _file_items(path, input_format, label_config, shown)
         tasks = validate_tasks(items, label_config, origin=lambda i: f"{shown} #{i + 1}")
-    except (OSError, FileFormatError) as exc:
+    except OSError as exc:
         raise InputError(f"Cannot read tasks from {shown}: {exc}") from None
+    except FileFormatError as exc:
+        raise InputError(exc.message_for(shown)) from None
     except ValidationError as exc:
         messages = exc.detail if isinstance(exc.detail, list) else [exc.detail]
         raise InputError(f"Tasks in {shown} do not fit the label config:\n"
