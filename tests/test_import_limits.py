@@ -1,0 +1,78 @@
+"""Import limits: request size (413), tasks per import (400), many parts in one request."""
+import io
+import json
+import os
+
+from conftest import folder_snapshot, make_project
+from label_studio.server import create_app
+from test_import_files import multipart, post_files, tasks_on_disk
+from test_import_zip import set_config
+
+
+def small_limit_client(tmp_path, limit):
+    path = make_project(str(tmp_path / "proj"))
+    set_config(path, max_upload_size=limit)
+    return create_app(path).test_client(), path
+
+
+def test_a_json_body_above_the_limit_is_413_and_changes_nothing(tmp_path):
+    client, path = small_limit_client(tmp_path, 1000)
+    before = folder_snapshot(path)
+    body = json.dumps([{"image": f"http://x/{i}.jpg"} for i in range(100)])
+    r = client.post("/api/project/import", data=body, content_type="application/json")
+    assert r.status_code == 413
+    assert r.get_json() == {"status": 413,
+                            "detail": "Maximum total size of all files is 1000 bytes"}
+    assert folder_snapshot(path) == before
+
+
+def test_an_upload_above_the_limit_is_413_and_changes_nothing(tmp_path):
+    client, path = small_limit_client(tmp_path, 1000)
+    before = folder_snapshot(path)
+    r = post_files(client, ("file", "big.jpg", os.urandom(5000)))
+    assert r.status_code == 413
+    assert folder_snapshot(path) == before
+
+
+def test_the_limit_in_config_json_applies_without_a_restart(client, project_dir):
+    set_config(project_dir, max_upload_size=500)
+    r = post_files(client, ("file", "big.jpg", os.urandom(1000)))
+    assert r.status_code == 413
+    set_config(project_dir, max_upload_size=10_000)
+    r = post_files(client, ("file", "big.jpg", os.urandom(1000)))
+    assert r.status_code == 201
+
+
+def test_the_default_limit_is_200_mib(client, project_dir):
+    before = folder_snapshot(project_dir)
+    too_big = 200 * 1024 * 1024 + 1
+    r = client.post("/api/project/import", input_stream=io.BytesIO(b"[]"),
+                    content_type="application/json",
+                    environ_overrides={"CONTENT_LENGTH": str(too_big)})
+    assert r.status_code == 413
+    assert r.get_json()["detail"] == "Maximum total size of all files is 209715200 bytes"
+    assert folder_snapshot(project_dir) == before
+
+
+def test_tasks_per_import_are_limited_by_config(client, project_dir):
+    set_config(project_dir, max_tasks_per_import=3)
+    before = folder_snapshot(project_dir)
+    rows = "image\n" + "".join(f"http://x/{i}.jpg\n" for i in range(4))
+    r = post_files(client, ("file", "rows.csv", rows.encode()))
+    assert r.status_code == 400
+    assert r.get_json() == ["Maximum task number is 3, current task number is 4"]
+    assert folder_snapshot(project_dir) == before
+    r = post_files(client, ("file", "rows.csv", rows.encode()), ("file", "more.csv", b"image\n"))
+    assert r.status_code == 400
+    r = client.post("/api/project/import", json=[{"image": "a"}] * 3)
+    assert r.status_code == 201
+
+
+def test_more_than_a_thousand_files_in_one_request(client, project_dir):
+    files = [("files", f"img{i:04}.jpg", b"fake image %d" % i) for i in range(1200)]
+    body, content_type = multipart(files)
+    r = client.post("/api/project/import", data=body, content_type=content_type)
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["task_count"] == 1200
+    assert len(os.listdir(os.path.join(project_dir, "upload"))) == 1200
+    assert tasks_on_disk(project_dir)["1199"]["data"]["image"].endswith("-img1199.jpg")
