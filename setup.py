@@ -20,9 +20,10 @@ setup(
         "filelock>=3.12",
         "pillow>=10.0",
         "waitress>=3.0",
+        "numpy>=1.24",
     ],
     extras_require={
-        "test": ["pytest>=8.0", "requests>=2.31"],
+        "test": ["pytest>=8.0", "requests>=2.31", "pycocotools>=2.0"],
     },
     entry_points={"console_scripts": ["label-studio=label_studio.cli:main"]},
 )

@@ -1,0 +1,47 @@
+"""The image formats' view of a task: its image placed in the archive, its size, its regions."""
+from dataclasses import dataclass
+
+from .controls import IMAGE, data_key_of
+from .image_info import read_image_info
+from .placement import MediaPlacer, Placed
+from .selection import latest_completion, original_size, results_of
+
+IMAGES_FOLDER = "images"
+
+
+@dataclass
+class ImageItem:
+    task_id: object
+    url: object
+    placed: Placed
+    size: tuple | None   # (width, height) in pixels
+    depth: int           # bands of the image file, 3 when unknown
+    regions: list        # result items of the chosen controls, in result order
+
+    @property
+    def label(self):
+        return f"task {self.task_id} ({self.url})"
+
+    def size_warning(self, what):
+        why = self.placed.problem or "the file is not an image Pillow can read"
+        return (f"{self.label}: image size unknown (no original_width/original_height in the "
+                f"completion; {why}); {what}")
+
+
+def image_items(config, tasks, ctx, control_names):
+    """One ImageItem per task whose latest non-cancelled completion exists, regions or not."""
+    key = data_key_of(config, control_names, IMAGE)
+    placer = MediaPlacer(ctx, IMAGES_FOLDER, inspect=read_image_info)
+    wanted = set(control_names)
+    for task in tasks:
+        completion = latest_completion(task)
+        if completion is None:
+            continue
+        data = task.get("data")
+        url = data.get(key) if isinstance(data, dict) else None
+        placed = placer.place(url, task.get("id"))
+        info = placed.info
+        size = original_size(completion) or (info and (info.width, info.height)) or None
+        yield ImageItem(task.get("id"), url, placed, size, info.bands if info else 3,
+                        results_of(completion, wanted))
+    placer.finish()

@@ -1,0 +1,62 @@
+"""MediaPlacer: puts each task's media file into one folder of the archive, once per task."""
+import os
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .media import NOT_DOWNLOADED
+from .naming import UniqueNames, name_from_url
+from .output import archive_name
+
+
+@dataclass(frozen=True)
+class Placed:
+    name: str                  # unique file name, extension kept
+    archive_path: str | None   # "<folder>/<name>" when the file went into the archive
+    info: Any                  # what `inspect` read from the file (image size, audio duration)
+    problem: str | None        # why the file is not in the archive
+
+
+class MediaPlacer:
+    """`inspect(path)` reads what the format needs from the file while it is at hand (a
+    downloaded file is deleted once copied); an info with an `extension` names files that
+    have none."""
+
+    def __init__(self, ctx, folder, inspect: Callable[[str], Any] = lambda path: None):
+        self.ctx = ctx
+        self.folder = folder
+        self.inspect = inspect
+        self.names = UniqueNames()
+        self.not_downloaded = 0
+        ctx.out.folder(folder)
+
+    def place(self, url, task_id) -> Placed:
+        located = self.ctx.media.find(url)
+        base = name_from_url(url) if isinstance(url, str) else ""
+        if located.path is None:
+            self._note_missing(task_id, url, located.problem)
+            return Placed(self.names.claim(base, task_id), None, None, located.problem)
+        try:
+            info = self.inspect(located.path)
+            extension = getattr(info, "extension", "")
+            if extension and not os.path.splitext(base)[1]:
+                base = (base or f"task-{task_id}") + extension
+            name = self.names.claim(base, task_id)
+            path = archive_name(self.folder, name)
+            self.ctx.out.copy_file(path, located.path)
+        finally:
+            if located.temporary:
+                os.unlink(located.path)
+        return Placed(name, path, info, None)
+
+    def _note_missing(self, task_id, url, problem):
+        if problem == NOT_DOWNLOADED:
+            self.not_downloaded += 1
+        else:
+            self.ctx.warn(f"task {task_id} ({url}): file not in {self.folder}/: {problem}")
+
+    def finish(self):
+        """Warns once about remote files left out, rather than once per file."""
+        if self.not_downloaded:
+            self.ctx.warn(f"{self.not_downloaded} remote file(s) were not downloaded, so "
+                          f"{self.folder}/ lacks them (export with download_resources=1 to "
+                          "fetch them)")
