@@ -1,0 +1,147 @@
+"""Exporting a project: runs a converter over Project.iter_tasks into a zip archive.
+
+The zip is built in a temp folder beside its destination and then put in place whole:
+kept in <project>/export/ under a unique <YYYY-MM-DD-HH-MM-SS>-<FORMAT>.zip name (the 0.9
+pattern, with -2, -3... when that name is taken), or written to a file the caller names.
+Tasks are read one at a time, so memory does not grow with the project. Knows no HTTP.
+"""
+import mmap
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from .converters import ArchiveWriter, Downloader, DownloadError, ExportContext, MediaFinder, \
+    Warnings, find_format, formats_for
+from .errors import ValidationError
+from .importers import UPLOAD_DIR, ImportLimits
+from .importers.drop_folder import SETTINGS_KEY as DROP_FOLDER_KEY
+from .importers.url_fetch import FetchError, fetch
+from .storage.files import TEMP_MARK, atomic_write
+
+EXPORT_DIR = "export"
+DEFAULT_FORMAT = "JSON"
+
+_names_lock = threading.Lock()
+_names_in_use = set()
+
+
+@dataclass
+class ExportResult:
+    path: str           # the zip on disk
+    filename: str       # its base name, sent to HTTP clients
+    format: str
+    warning_count: int = 0
+    warnings: list = field(default_factory=list)   # the first few, for a terminal
+
+
+def fitting_formats(project):
+    """The formats that fit the project's label config, in list order."""
+    with project.reading():
+        config = project.label_config
+    return formats_for(config)
+
+
+def choose_format(project, name):
+    """The format called `name`, or ValidationError listing the formats that fit."""
+    fitting = [f.name for f in fitting_formats(project)]
+    chosen = find_format(name or DEFAULT_FORMAT)
+    if chosen is None or chosen.name not in fitting:
+        why = "Unknown export format" if chosen is None else "Export format"
+        fit = "" if chosen is None else " does not fit this label config"
+        raise ValidationError(f"{why} {name!r}{fit}; available: {fitting}", formats=fitting)
+    return chosen
+
+
+def export_project(project, format_name=DEFAULT_FORMAT, output=None, download_resources=False,
+                   allow_private_urls=None, on_task=None) -> ExportResult:
+    """Writes the export zip and returns where it is.
+
+    `output`: a file path for the zip instead of <project>/export/. `download_resources`:
+    fetch remote media, with the checks and limits of URL import (allow_private_urls as
+    there: None means config.json decides). `on_task()` is called after each task is read.
+    """
+    export_format = choose_format(project, format_name)
+    with project.reading():
+        config = project.label_config
+        local_roots = _local_roots(project)
+        limits = ImportLimits.from_settings(project.settings, allow_private_urls)
+    moment = datetime.now()
+    folder = os.path.dirname(os.path.abspath(output)) if output else \
+        os.path.join(project.path, EXPORT_DIR)
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=f"{TEMP_MARK}export-") as scratch:
+        zip_path = os.path.join(scratch, "export.zip")
+        with ArchiveWriter(zip_path, moment, spool_dir=scratch) as out, \
+                tempfile.TemporaryFile(dir=scratch) as warnings_spool:
+            downloader = Downloader(scratch, _fetcher(limits)) if download_resources else None
+            media = MediaFinder(os.path.join(project.path, UPLOAD_DIR), local_roots, downloader)
+            ctx = ExportContext(out, media, Warnings(warnings_spool), moment)
+            export_format.write(config, _counted(project.iter_tasks(), on_task), ctx)
+            ctx.warnings.write_into(out)
+        if output:
+            os.replace(zip_path, output)
+            path = os.path.abspath(output)
+        else:
+            path = _keep_in_project(zip_path, folder, moment, export_format.name)
+    return ExportResult(path, os.path.basename(path), export_format.name,
+                        ctx.warnings.count, ctx.warnings.first)
+
+
+def _fetcher(limits):
+    def fetch_bytes(url, seconds):
+        try:
+            return fetch(url, replace(limits, url_timeout=min(limits.url_timeout, seconds))).data
+        except FetchError as exc:
+            raise DownloadError(str(exc)) from None
+    return fetch_bytes
+
+
+def _counted(tasks, on_task):
+    for task in tasks:
+        yield task
+        if on_task is not None:
+            on_task()
+
+
+def _local_roots(project):
+    """Folders whose files tasks may reference as local files (/data/<file>?d=<dir>).
+
+    The rule that serving them follows: only with allow_serving_local_files, and only under
+    the drop folder or local_files_root (absolute paths).
+    """
+    raw = project.settings.raw
+    if raw.get("allow_serving_local_files") is not True:
+        return []
+    roots = []
+    drop = raw.get(DROP_FOLDER_KEY)
+    if isinstance(drop, dict) and isinstance(drop.get("path"), str):
+        roots.append(drop["path"])
+    configured = raw.get("local_files_root")
+    roots += configured if isinstance(configured, list) else [configured]
+    return [r for r in roots if isinstance(r, str) and os.path.isabs(r)]
+
+
+def _keep_in_project(zip_path, folder, moment, format_name):
+    name = _reserve_name(folder, moment, format_name)
+    path = os.path.join(folder, name)
+    try:
+        with open(zip_path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            # a mapped file, not bytes: the zip is never read into memory whole
+            atomic_write(path, data)
+    finally:
+        with _names_lock:
+            _names_in_use.discard(name)
+    return path
+
+
+def _reserve_name(folder, moment, format_name):
+    base = f"{moment:%Y-%m-%d-%H-%M-%S}-{format_name}"
+    with _names_lock:
+        name, number = f"{base}.zip", 1
+        while name in _names_in_use or os.path.exists(os.path.join(folder, name)):
+            number += 1
+            name = f"{base}-{number}.zip"
+        _names_in_use.add(name)
+    return name
