@@ -364,12 +364,18 @@ class Project:
         self.last_task_id = first + len(tasks) - 1 if tasks else self.last_task_id
         if tasks:
             self._save_tasks()
-        for task_id, task in zip(new_ids, tasks):
-            self.index.add_task(task_id, task)
+        # a batch larger than the project is indexed faster from scratch
+        rebuild = len(tasks) > len(self.tasks) - len(tasks)
+        if not rebuild:
+            for task_id, task in zip(new_ids, tasks):
+                self.index.add_task(task_id, task)
         for task_id, record in records:
             self._dirty.add("completions")
             self.completions.write(task_id, record)
-            self.index.set_summary(task_id, self.completions.summaries.get(task_id))
+            if not rebuild:
+                self.index.set_summary(task_id, self.completions.summaries.get(task_id))
+        if rebuild:
+            self.index.rebuild(self.tasks, self.completions.summaries)
         return new_ids, completion_count, prediction_count
 
     def _import_dropped_files(self):

@@ -63,11 +63,11 @@ def _normalize(item, checker):
     if not isinstance(item, dict):
         raise _ItemError(ROOT_MESSAGE)
     if "data" not in item:
-        return {"data": checker.check(dict(item), " [assume: item = task root with values]")}
+        return {"data": checker.check(item, " [assume: item = task root with values]")}
     data = item["data"]
     if not isinstance(data, dict):
         raise _ItemError('Task[data] must be a JSON object of data keys and values')
-    task = {"data": checker.check(dict(data), ' [assume: item["data"] = task root with values]')}
+    task = {"data": checker.check(data, ' [assume: item["data"] = task root with values]')}
     for field, label in (("completions", "Completion"), ("predictions", "Prediction")):
         if field in item and item[field] is not None:
             task[field] = _annotations(item[field], field, label)
@@ -90,17 +90,26 @@ def _annotations(value, field, label):
 
 
 class _DataChecker:
+    """Checks one item's data; the item is used as it is, not copied (imports are big)."""
+
     def __init__(self, label_config):
         self.keys = list(label_config.data_keys)
         self.types = dict(label_config.data_types)
         self.check_value = getattr(label_config, "check_data_value", None)
+        value_types = getattr(label_config, "value_types", None)
+        # a string is the common case; its check would always pass for these keys
+        self.takes_strings = {key for key in self.keys
+                              if value_types is not None and "string" in value_types(key)}
 
     def check(self, data, assumption):
         if UNDEFINED_KEY in data and self.keys:
+            data = dict(data)
             data[self.keys[0]] = data.pop(UNDEFINED_KEY)
         for key in self.keys:
             if key not in data:
                 raise _ItemError(f'"{key}" key is expected in task data{assumption}')
+            if type(data[key]) is str and key in self.takes_strings:
+                continue
             if self.check_value is not None:
                 problem = self.check_value(key, data[key])
                 if problem:
