@@ -12,7 +12,8 @@ Figures:
 * JSON, HTTP: the same file as a multipart upload to a running server, request time and the
   server's peak resident memory (VmHWM);
 * CSV, HTTP and CLI: 100k rows of three columns;
-* images, HTTP: 1000 JPEG files (about 10 kB each) in one multipart request.
+* images, HTTP: 1000 JPEG files (about 10 kB each) in one multipart request;
+* drop-in folder: what a request pays to notice (or not) a new file among 10,000.
 """
 import argparse
 import io
@@ -201,6 +202,41 @@ def bench_images(workdir, count):
     print(f"  {'files in upload/':46} {stored:10d}")
 
 
+def bench_drop_folder(workdir, count):
+    print(f"drop-in folder of {count:,} JSON files (json-dir)")
+    folder = os.path.join(workdir, "incoming")
+    os.makedirs(folder, exist_ok=True)
+    for i in range(count):
+        with open(os.path.join(folder, f"{i:06}.json"), "wb") as f:
+            f.write(orjson.dumps([{"image": f"http://example.com/{i}.jpg"}]))
+    an_hour_ago = time.time() - 3600
+    os.utime(folder, (an_hour_ago, an_hour_ago))
+    config = os.path.join(workdir, "config.xml")
+    path = os.path.join(workdir, "dropin")
+    started = time.perf_counter()
+    init_project(path, InitOptions(label_config=config, force=True, input_path=folder,
+                                   input_format="json-dir"))
+    row("init -i FOLDER --input-format json-dir", time.perf_counter() - started, "s")
+    from label_studio.project import Project
+    project = Project(path)
+    project.task_ids()
+    calls = 10_000
+    started = time.perf_counter()
+    for _ in range(calls):
+        assert not project.drop_folder.changed()
+    row("check per request, nothing new", (time.perf_counter() - started) / calls * 1e6, "us")
+    with open(os.path.join(folder, "new.json"), "wb") as f:
+        f.write(orjson.dumps([{"image": "http://example.com/new.jpg"}]))
+    started = time.perf_counter()
+    count_after = len(project.task_ids())
+    row("request after one new file (rescan + import)", time.perf_counter() - started, "s")
+    assert count_after == count + 1
+    started = time.perf_counter()
+    project.task_ids()
+    # the folder's mtime is too recent to trust for 2 s: requests rescan (and find nothing)
+    row("request within 2 s of a change (rescan)", time.perf_counter() - started, "s")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of each size")
@@ -214,6 +250,7 @@ def main():
         bench_json(workdir, 1_000_000 // scale)
         bench_csv(workdir, 100_000 // scale)
         bench_images(workdir, 1_000 // scale)
+        bench_drop_folder(workdir, 10_000 // scale)
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)

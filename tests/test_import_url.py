@@ -87,6 +87,14 @@ def test_form_url_field_imports_a_csv(client, trusting, files):
     assert tasks_on_disk(trusting)["0"]["data"] == {"image": "http://x/1.jpg", "n": 4}
 
 
+def test_multipart_url_field_without_files(client, trusting, files):
+    files.add("/t.tsv", b"image\tn\nhttp://x/1.jpg\t2\n", "text/tab-separated-values")
+    r = client.post("/api/project/import", data={"url": f"{files.url}/t.tsv"},
+                    content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    assert tasks_on_disk(trusting)["0"]["data"] == {"image": "http://x/1.jpg", "n": 2}
+
+
 def test_json_body_with_only_a_url_imports_from_it(client, trusting, files):
     files.add("/tasks.json", json.dumps(TASKS).encode(), "application/json")
     r = client.post("/api/project/import", json={"url": f"{files.url}/tasks.json"})
