@@ -1,7 +1,10 @@
 """Import from a URL: ?url=, form url=, {"url": ...}; http(s) only, private targets refused."""
 import http.server
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 
 import pytest
@@ -207,6 +210,27 @@ def test_slow_downloads_stop_at_the_time_limit(client, trusting, files):
     assert r.status_code == 400
     message = r.get_json()[0]
     assert "did not answer in time" in message or "took longer than 0.5 s" in message
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+def test_an_https_server_with_an_invalid_certificate_is_refused(client, trusting, tmp_path):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-keyout", str(tmp_path / "key.pem"),
+                    "-out", str(tmp_path / "cert.pem")], check=True, capture_output=True)
+    files = FileServer()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    files.server.socket = context.wrap_socket(files.server.socket, server_side=True)
+    files.add("/tasks.json", json.dumps(TASKS).encode(), "application/json")
+    files.thread.start()
+    try:
+        url = f"https://localhost:{files.server.server_address[1]}/tasks.json"
+        r = client.post("/api/project/import", query_string={"url": url})
+    finally:
+        files.server.shutdown()
+        files.server.server_close()
+    assert r.status_code == 400
+    assert "its TLS certificate is not valid" in r.get_json()[0]
 
 
 def _closed_port():

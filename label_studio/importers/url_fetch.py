@@ -75,12 +75,12 @@ def _open(url, limits, deadline):
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise FetchError(f"Refused to import from {url}: bad port") from None
-    address = _checked_address(url, parts.hostname, port, limits.allow_private_urls)
+    addresses = _checked_addresses(url, parts.hostname, port, limits.allow_private_urls)
     timeout = max(0.1, deadline - time.monotonic())
     if parts.scheme == "https":
-        connection = _PinnedHTTPS(parts.hostname, port, address, timeout)
+        connection = _PinnedHTTPS(parts.hostname, port, addresses, timeout)
     else:
-        connection = _PinnedHTTP(parts.hostname, port, address, timeout)
+        connection = _PinnedHTTP(parts.hostname, port, addresses, timeout)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         connection.request("GET", target, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
@@ -90,7 +90,7 @@ def _open(url, limits, deadline):
         raise FetchError(f"Could not import from {url}: {_reason(exc)}") from None
 
 
-def _checked_address(url, host, port, allow_private):
+def _checked_addresses(url, host, port, allow_private):
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
@@ -104,25 +104,36 @@ def _checked_address(url, host, port, allow_private):
             raise FetchError(f"Refused to import from {url}: {host} is a private, loopback or "
                              'link-local address (set "allow_private_urls": true in '
                              "config.json to allow it)")
-    return addresses[0]
+    return addresses
+
+
+def _connect_first(addresses, port, timeout):
+    """A socket to the first of the checked addresses that answers."""
+    problem = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            problem = exc
+    raise problem
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
-    def __init__(self, host, port, address, timeout):
+    def __init__(self, host, port, addresses, timeout):
         super().__init__(host, port, timeout=timeout)
-        self.address = address
+        self.addresses = addresses
 
     def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = _connect_first(self.addresses, self.port, self.timeout)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, host, port, address, timeout):
+    def __init__(self, host, port, addresses, timeout):
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self.address = address
+        self.addresses = addresses
 
     def connect(self):
-        sock = socket.create_connection((self.address, self.port), self.timeout)
+        sock = _connect_first(self.addresses, self.port, self.timeout)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
