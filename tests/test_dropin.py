@@ -120,3 +120,19 @@ def test_a_live_server_imports_drops_without_restart_and_never_twice(dropin_proj
         server.stop()
     with open(os.path.join(dropin_project, ".ls-drop-folder.json")) as f:
         assert sorted(json.load(f)[incoming]) == ["first.json", "live.json", "offline.json"]
+
+
+def test_a_removed_bad_file_stops_being_a_warning(dropin_client, incoming):
+    drop(incoming, "bad.json", [{"picture": "x"}])
+    assert any("bad.json" in w for w in dropin_client.get("/api/project").get_json()["warnings"])
+    os.remove(os.path.join(incoming, "bad.json"))
+    assert not any("bad.json" in w
+                   for w in dropin_client.get("/api/project").get_json()["warnings"])
+
+
+def test_a_missing_drop_folder_is_a_warning(dropin_client, incoming):
+    os.remove(os.path.join(incoming, "first.json"))
+    os.rmdir(incoming)
+    summary = dropin_client.get("/api/project").get_json()
+    assert summary["task_count"] == 1
+    assert any("the drop folder does not exist" in w for w in summary["warnings"])

@@ -13,7 +13,9 @@ from label_studio.server import create_app
 
 TEXT_CONFIG = """<View>
   <Text name="text" value="$text"/>
-  <Choices name="sentiment" toName="text"><Choice value="Positive"/><Choice value="Negative"/></Choices>
+  <Choices name="sentiment" toName="text">
+    <Choice value="Positive"/><Choice value="Negative"/>
+  </Choices>
 </View>"""
 TWO_KEYS_CONFIG = """<View>
   <Image name="image" value="$image"/>

@@ -71,10 +71,21 @@ class DropFolder:
                                          "import new files of the drop folder")
             return []
         self.problems.pop(STATE_NAME, None)
+        if not os.path.isdir(self.path):
+            self.problems[self.path] = "the drop folder does not exist"
+            return []
+        self.problems.pop(self.path, None)
         names = state.get(self.path)
         imported = set(names) if isinstance(names, list) else set()
-        return [relative for relative in folder_files(self.path, self.input_format)
+        listed = folder_files(self.path, self.input_format)
+        self._forget_removed_failures(set(listed))
+        return [relative for relative in listed
                 if relative not in imported and not self._unchanged_failure(relative)]
+
+    def _forget_removed_failures(self, present):
+        for relative in [r for r in self._failed if r not in present]:
+            del self._failed[relative]
+            self.problems.pop(relative, None)
 
     def _stamp_folders(self):
         # stamped before listing: an entry added after the stamp shows up next time
