@@ -77,14 +77,26 @@ class Client:
         else:
             self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
+    used = False
+
     def request(self, method, path, body=None):
         headers = {}
         if body is not None:
             body = body if isinstance(body, bytes) else orjson.dumps(body)
             headers["Content-Type"] = "application/json"
-        self.conn.request(method, path, body=body, headers=headers)
-        answer = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            answer = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # a server may close a keep-alive connection left idle (gunicorn after 2 s);
+            # like browsers and urllib3, reconnect once when the connection had been used
+            self.conn.close()
+            if not self.used:
+                raise
+            self.conn.request(method, path, body=body, headers=headers)
+            answer = self.conn.getresponse()
         data = answer.read()
+        self.used = True
         return answer.status, data
 
 

@@ -245,7 +245,8 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     print(f"label-studio core benchmark: Python {platform.python_version()}, "
           f"{os.cpu_count()} CPUs, sizes {', '.join(f'{s:,}' for s in sizes)}; "
-          "latency targets are checked on the median")
+          f"latency targets are checked on the median; load average {os.getloadavg()[0]:.2f}",
+          flush=True)
     report = Report()
     started = time.perf_counter()
     try:
@@ -256,7 +257,9 @@ def main():
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(f"\nTotal run time {time.perf_counter() - started:.0f} s.")
+    print(f"\nTotal run time {time.perf_counter() - started:.0f} s; "
+          f"load average now {os.getloadavg()[0]:.2f} (other work on the machine skews the "
+          "figures, fsync-bound ones most).")
     if report.misses:
         print(f"{len(report.misses)} MISS:")
         for miss in report.misses:

@@ -121,45 +121,64 @@ def make_cert(workdir):
     return cert, key
 
 
-def measure(port, tls, size, rounds, rng):
-    """The figures of one running server (medians over rounds)."""
-    client = Client(port, tls=tls)
-    ids = [rng.randrange(size) for _ in range(SEQ_GETS)]
-    for i in range(50):
-        status, body = client.request("GET", f"/api/tasks/{ids[i]}")
-        if status != 200:
-            raise RuntimeError(f"GET task: HTTP {status}: {body[:200]!r}")
-    get_samples = []
-    get_rates, post_rates, post_medians = [], [], []
-    body = orjson.dumps(completion(0))
-    errors = []
-    for _ in range(rounds):
-        get_samples += timed(lambda i: client.request("GET", f"/api/tasks/{ids[i]}"), SEQ_GETS)
-        conc = [[rng.randrange(size) for _ in range(CONC_GETS)] for _ in range(CLIENTS)]
-        rate, errs = concurrent_rate(port, CLIENTS, CONC_GETS,
-                                     lambda c, k, i: c.request("GET", f"/api/tasks/{conc[k][i]}"),
-                                     tls=tls)
-        get_rates.append(rate)
-        errors += errs
-        post_ids = [rng.randrange(size) for _ in range(SEQ_POSTS)]
-        post_medians.append(statistics.median(timed(
-            lambda i: client.request("POST", f"/api/tasks/{post_ids[i]}/completions", body),
-            SEQ_POSTS)))
-        conc = [[rng.randrange(size) for _ in range(CONC_POSTS)] for _ in range(CLIENTS)]
-        rate, errs = concurrent_rate(
-            port, CLIENTS, CONC_POSTS,
+def expect(client, method, path, body=None, status=200):
+    got, answer = client.request(method, path, body)
+    if got != status:
+        raise RuntimeError(f"{method} {path}: HTTP {got} (expected {status}): {answer[:200]!r}")
+
+
+class Candidate:
+    """One running server and the samples taken from it so far."""
+
+    def __init__(self, label, threads, tls, scale, proc, port, size, seed):
+        self.label, self.threads, self.tls, self.proc, self.port = label, threads, tls, proc, port
+        self.size = size
+        self.rng = random.Random(seed)
+        self.counts = [max(20, int(n * scale))
+                       for n in (SEQ_GETS, CONC_GETS, SEQ_POSTS, CONC_POSTS)]
+        self.get_samples, self.get_rates, self.post_medians, self.post_rates = [], [], [], []
+        self.errors = 0
+        self.failed = None
+        self.client = Client(port, tls=tls)
+        for _ in range(50):
+            expect(self.client, "GET", f"/api/tasks/{self.rng.randrange(size)}")
+
+    def round(self):
+        """One run of the four measurements."""
+        seq_gets, conc_gets, seq_posts, conc_posts = self.counts
+        client, size, rng = self.client, self.size, self.rng
+        ids = [rng.randrange(size) for _ in range(seq_gets)]
+        self.get_samples += timed(lambda i: expect(client, "GET", f"/api/tasks/{ids[i]}"),
+                                  seq_gets)
+        conc = [[rng.randrange(size) for _ in range(conc_gets)] for _ in range(CLIENTS)]
+        rate, errors = concurrent_rate(
+            self.port, CLIENTS, conc_gets,
+            lambda c, k, i: c.request("GET", f"/api/tasks/{conc[k][i]}"), tls=self.tls)
+        self.get_rates.append(rate)
+        self.errors += len(errors)
+        body = orjson.dumps(completion(0))
+        ids = [rng.randrange(size) for _ in range(seq_posts)]
+        self.post_medians.append(statistics.median(timed(
+            lambda i: expect(client, "POST", f"/api/tasks/{ids[i]}/completions", body, 201),
+            seq_posts)))
+        conc = [[rng.randrange(size) for _ in range(conc_posts)] for _ in range(CLIENTS)]
+        rate, errors = concurrent_rate(
+            self.port, CLIENTS, conc_posts,
             lambda c, k, i: c.request("POST", f"/api/tasks/{conc[k][i]}/completions", body),
-            tls=tls)
-        post_rates.append(rate)
-        errors += errs
-    return {
-        "get_median": statistics.median(get_samples),
-        "get_p95": percentile(get_samples, 0.95),
-        "get_rate": statistics.median(get_rates),
-        "post_median": statistics.median(post_medians),
-        "post_rate": statistics.median(post_rates),
-        "errors": len(errors),
-    }
+            tls=self.tls)
+        self.post_rates.append(rate)
+        self.errors += len(errors)
+
+    def figures(self):
+        return {
+            "get_median": statistics.median(self.get_samples),
+            "get_p95": percentile(self.get_samples, 0.95),
+            "get_rate": statistics.median(self.get_rates),
+            "post_median": statistics.median(self.post_medians),
+            "post_rate": statistics.median(self.post_rates),
+            "errors": self.errors,
+            "rss": rss_tree_mb(self.proc.pid),
+        }
 
 
 def main():
@@ -173,52 +192,73 @@ def main():
     workdir = args.workdir or tempfile.mkdtemp(prefix="ls-bench-wsgi-")
     os.makedirs(workdir, exist_ok=True)
     started = time.perf_counter()
-    rows = []
+    candidates, rows = [], []
     try:
+        cert, key = (None, None) if args.no_tls else make_cert(workdir)
+        servers = Servers(workdir, cert, key)
+        # (label, module, start, threads, tls, scale)
+        plan = [("waitress (label-studio start)", "waitress", servers.waitress, THREADS, False, 1),
+                ("gunicorn gthread, 1 worker", "gunicorn", servers.gunicorn, 4, False, 1),
+                ("gunicorn gthread, 1 worker", "gunicorn", servers.gunicorn, 8, False, 1),
+                ("cheroot wsgi.Server", "cheroot", servers.cheroot, THREADS, False, 1)]
+        if cert:
+            # Werkzeug is ~25x slower over TLS: a fifth of the requests keeps the run short
+            plan += [("werkzeug dev (start --cert/--key)", "werkzeug", servers.waitress, 0, True,
+                      0.2),
+                     ("gunicorn gthread, 1 worker", "gunicorn", servers.gunicorn, 8, True, 1),
+                     ("cheroot + BuiltinSSLAdapter", "cheroot", servers.cheroot, THREADS, True, 1)]
+        print(f"WSGI servers on a {args.size:,}-task project: Python {platform.python_version()},"
+              f" {os.cpu_count()} CPUs, {CLIENTS} client threads, median of {args.rounds} rounds"
+              f" (servers taken in turn each round); load average {os.getloadavg()[0]:.2f}",
+              flush=True)
         pristine = os.path.join(workdir, "pristine")
         shutil.rmtree(pristine, ignore_errors=True)
         build_project(pristine, args.size)
-        cert, key = (None, None) if args.no_tls else make_cert(workdir)
-        servers = Servers(workdir, cert, key)
-        plan = [("waitress (label-studio start)", "waitress", servers.waitress, THREADS, False),
-                ("gunicorn gthread, 1 worker", "gunicorn", servers.gunicorn, 4, False),
-                ("gunicorn gthread, 1 worker", "gunicorn", servers.gunicorn, 8, False),
-                ("cheroot wsgi.Server", "cheroot", servers.cheroot, THREADS, False)]
-        if cert:
-            plan += [("werkzeug dev (start --cert/--key)", "werkzeug", servers.waitress, 0, True),
-                     ("gunicorn gthread, 1 worker", "gunicorn", servers.gunicorn, 8, True),
-                     ("cheroot + BuiltinSSLAdapter", "cheroot", servers.cheroot, THREADS, True)]
-        print(f"WSGI servers on a {args.size:,}-task project: Python {platform.python_version()},"
-              f" {os.cpu_count()} CPUs, {CLIENTS} client threads, median of {args.rounds} rounds",
-              flush=True)
-        for label, module, start, threads, tls in plan:
+        # every server gets its own copy of the project and runs for the whole benchmark,
+        # so that each round measures all of them under the same machine load
+        for n, (label, module, start, threads, tls, scale) in enumerate(plan):
             if not module_installed(module):
                 print(f"  skipping {label}: `pip install {module}`")
                 continue
-            project = os.path.join(workdir, "project")
+            project = os.path.join(workdir, f"project-{n}")
             shutil.rmtree(project, ignore_errors=True)
             shutil.copytree(pristine, project)
             port = free_port()
             proc = start(project, port, threads, tls)
             try:
                 wait_status(port, "/api/project", proc, tls=tls)
-                figures = measure(port, tls, args.size, args.rounds, random.Random(args.seed))
-                figures["rss"] = rss_tree_mb(proc.pid)
-                rows.append((label, threads, tls, figures))
-                print(f"  measured {label}{' (TLS)' if tls else ''}, {threads or '-'} threads",
-                      flush=True)
+                candidates.append(Candidate(label, threads, tls, scale, proc, port, args.size,
+                                            args.seed))
             except Exception:
                 traceback.print_exc()
-                print(f"  !! {label} failed; server log tail:\n{server_log(proc)}")
-            finally:
+                print(f"  !! {label} did not start; server log tail:\n{server_log(proc)}")
                 stop_server(proc)
+        for r in range(args.rounds):
+            for candidate in candidates:
+                if candidate.failed:
+                    continue
+                try:
+                    candidate.round()
+                except Exception as exc:
+                    traceback.print_exc()
+                    print(f"  !! {candidate.label} failed; server log tail:\n"
+                          f"{server_log(candidate.proc)}")
+                    candidate.failed = repr(exc)
+            print(f"  round {r + 1}/{args.rounds} done", flush=True)
+        for candidate in candidates:
+            if not candidate.failed:
+                rows.append((candidate.label, candidate.threads, candidate.tls,
+                             candidate.figures()))
     except Exception:
         traceback.print_exc()
     finally:
+        for candidate in candidates:
+            stop_server(candidate.proc)
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     print_table(rows)
-    print(f"\nTotal run time {time.perf_counter() - started:.0f} s.")
+    print(f"\nTotal run time {time.perf_counter() - started:.0f} s; "
+          f"load average now {os.getloadavg()[0]:.2f}.")
     return 0
 
 
@@ -231,7 +271,7 @@ def print_table(rows):
         GET req/s, POST req/s: 4 concurrent keep-alive clients; POST = completion POST (fsync)
         POST ms: sequential completion POST, median
         RSS MB: resident memory of the server's process tree after the run (gunicorn: arbiter
-        + worker)'''))
+        + worker); thr: worker threads (Werkzeug: one thread per connection)'''))
     print(head)
     print("-" * len(head))
     for label, threads, tls, f in rows:
