@@ -45,8 +45,7 @@ def write_coco(config, tasks, ctx):
 
 def _image_entry(item, image_id):
     width, height = item.size or (None, None)
-    file_name = item.placed.archive_path or (item.url if isinstance(item.url, str)
-                                             else item.placed.name)
+    file_name = item.placed.archive_path or (item.url if isinstance(item.url, str) else "")
     return {"width": width, "height": height, "id": image_id, "file_name": file_name}
 
 
@@ -135,11 +134,13 @@ def _keypoint_instance(points, category_id, size):
 
 
 def _ordered(annotation):
-    order = ("id", "image_id", "category_id", "segmentation", "bbox", "ignore", "iscrowd", "area")
-    annotation.setdefault("ignore", 0)
-    annotation.setdefault("iscrowd", 0)
-    ordered = {key: annotation[key] for key in order}
-    ordered.update((k, v) for k, v in annotation.items() if k not in ordered)
+    """The legacy key order, then the keypoint keys."""
+    ordered = {key: annotation[key] for key in ("id", "image_id", "category_id", "segmentation",
+                                                "bbox")}
+    ordered.update(ignore=0, iscrowd=0, area=annotation["area"])
+    for key in ("keypoints", "num_keypoints"):
+        if key in annotation:
+            ordered[key] = annotation[key]
     return ordered
 
 

@@ -47,8 +47,9 @@ class Rectangle:
 
 def rectangle(value, width, height) -> Rectangle | None:
     """The rectangle region `value` in pixels of a width x height image; None if malformed."""
-    x, y, w, h = (number(value.get(k)) for k in ("x", "y", "width", "height"))
-    if None in (x, y, w, h):
+    x, y = number(value.get("x")), number(value.get("y"))
+    w, h = number(value.get("width")), number(value.get("height"))
+    if x is None or y is None or w is None or h is None:
         return None
     left, top = x * width / 100, y * height / 100
     w, h = w * width / 100, h * height / 100

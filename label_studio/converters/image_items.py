@@ -28,10 +28,14 @@ class ImageItem:
                 f"completion; {why}); {what}")
 
 
-def image_items(config, tasks, ctx, control_names):
-    """One ImageItem per task whose latest non-cancelled completion exists, regions or not."""
+def image_items(config, tasks, ctx, control_names, name_all=False):
+    """One ImageItem per task whose latest non-cancelled completion exists, regions or not.
+
+    With `name_all`, images left out of the archive get a unique name too (VOC and YOLO
+    name their label files after the image).
+    """
     key = data_key_of(config, control_names, IMAGE)
-    placer = MediaPlacer(ctx, IMAGES_FOLDER, inspect=read_image_info)
+    placer = MediaPlacer(ctx, IMAGES_FOLDER, inspect=read_image_info, name_all=name_all)
     wanted = set(control_names)
     for task in tasks:
         completion = latest_completion(task)

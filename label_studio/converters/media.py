@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .download import REMOTE_SCHEMES, Downloader
 
 UPLOAD_PREFIXES = ("/data/upload/", "/upload/")
+_REMOTE_PREFIXES = tuple(f"{scheme}://" for scheme in REMOTE_SCHEMES)
 LOCAL_PREFIX = "/data/"
 NOT_DOWNLOADED = "remote file not downloaded (export with download_resources=1 to fetch it)"
 
@@ -32,6 +33,8 @@ class MediaFinder:
     def find(self, url) -> Located:
         if not isinstance(url, str) or not url:
             return Located(problem="no file URL in the task data")
+        if url.startswith(_REMOTE_PREFIXES) and "/data/" not in url and "/upload/" not in url:
+            return self._download(url)   # the common case, without parsing the URL
         parts = urlsplit(url)
         upload_name = _upload_name(parts)
         if upload_name is not None:

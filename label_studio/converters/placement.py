@@ -10,7 +10,7 @@ from .output import archive_name
 
 @dataclass(frozen=True)
 class Placed:
-    name: str                  # unique file name, extension kept
+    name: str | None           # unique file name, extension kept (None: left out, not named)
     archive_path: str | None   # "<folder>/<name>" when the file went into the archive
     info: Any                  # what `inspect` read from the file (image size, audio duration)
     problem: str | None        # why the file is not in the archive
@@ -21,20 +21,23 @@ class MediaPlacer:
     downloaded file is deleted once copied); an info with an `extension` names files that
     have none."""
 
-    def __init__(self, ctx, folder, inspect: Callable[[str], Any] = lambda path: None):
+    def __init__(self, ctx, folder, inspect: Callable[[str], Any] = lambda path: None,
+                 name_all=False):
         self.ctx = ctx
         self.folder = folder
         self.inspect = inspect
+        self.name_all = name_all   # also name files left out (their label files need names)
         self.names = UniqueNames()
         self.not_downloaded = 0
         ctx.out.folder(folder)
 
     def place(self, url, task_id) -> Placed:
         located = self.ctx.media.find(url)
-        base = name_from_url(url) if isinstance(url, str) else ""
         if located.path is None:
             self._note_missing(task_id, url, located.problem)
-            return Placed(self.names.claim(base, task_id), None, None, located.problem)
+            name = self.names.claim(_base_name(url), task_id) if self.name_all else None
+            return Placed(name, None, None, located.problem)
+        base = _base_name(url)
         try:
             info = self.inspect(located.path)
             extension = getattr(info, "extension", "")
@@ -60,3 +63,7 @@ class MediaPlacer:
             self.ctx.warn(f"{self.not_downloaded} remote file(s) were not downloaded, so "
                           f"{self.folder}/ lacks them (export with download_resources=1 to "
                           "fetch them)")
+
+
+def _base_name(url):
+    return name_from_url(url) if isinstance(url, str) else ""

@@ -1,8 +1,8 @@
 """Pascal VOC: Annotations/<image stem>.xml per image, plus images/.
 
 Every RectangleLabels control on the image feeds it. Box edges are rounded to the nearest
-pixel and clamped to the image; a rotated box gives its axis-aligned bounding box. An image
-with no box still gets a file (with no <object>).
+pixel and clamped to the image (an object cut that way is marked truncated); a rotated box
+gives its axis-aligned bounding box. An image with no box still gets a file (no <object>).
 """
 import os
 
@@ -19,7 +19,7 @@ ANNOTATIONS_FOLDER = "Annotations"
 def write_voc(config, tasks, ctx):
     controls = controls_on(config, ("RectangleLabels",), IMAGE)
     ctx.out.folder(ANNOTATIONS_FOLDER)
-    for item in image_items(config, tasks, ctx, controls):
+    for item in image_items(config, tasks, ctx, controls, name_all=True):
         if item.size is None:
             ctx.warn(item.size_warning("no VOC annotation was written for it"))
             continue

@@ -19,7 +19,7 @@ def write_yolo(config, tasks, ctx):
     controls = controls_on(config, ("RectangleLabels",), IMAGE)
     categories = Categories(labels_of(config, controls), ctx)
     ctx.out.folder(LABELS_FOLDER)
-    for item in image_items(config, tasks, ctx, controls):
+    for item in image_items(config, tasks, ctx, controls, name_all=True):
         lines = [line for line in (_line(region, item, categories, ctx) for region in item.regions)
                  if line]
         stem = os.path.splitext(item.placed.name)[0]
