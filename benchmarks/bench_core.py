@@ -42,7 +42,7 @@ TARGETS = {
     "import_many": (10.0, "s", False, False),
     "rss": (200.0, "MB", False, False),
 }
-REPEAT = {"page": 200, "next": 300, "task": 1000, "post": 300, "post_concurrent": 300}
+REPEAT = {"page": 200, "extra_page": 20, "next": 300, "task": 1000, "post": 300, "post_concurrent": 300}
 WARMUP = 20
 CLIENTS = 4
 IMPORT_ONE = 100_000
@@ -52,9 +52,12 @@ IMPORT_MANY = (100, 1_000)
 class Report:
     def __init__(self):
         self.misses = []
+        self.extra_misses = []
 
-    def row(self, size, label, value, shown, key=None, note=""):
-        """One line: label, the measured figure, its target and OK/MISS (or n/a)."""
+    def row(self, size, label, value, shown, key=None, note="", extra=False):
+        """One line: label, the measured figure, its target and OK/MISS (or n/a).
+
+        extra: a figure outside the acceptance list, measured against the same target."""
         target_text, mark = "", ""
         if key is not None:
             limit, unit, higher, per_request = TARGETS[key]
@@ -63,7 +66,8 @@ class Report:
                 ok = value >= limit if higher else value <= limit
                 mark = "OK" if ok else "MISS"
                 if not ok:
-                    self.misses.append(f"{size:,} tasks: {label}: {shown} (target {target_text})")
+                    (self.extra_misses if extra else self.misses).append(
+                        f"{size:,} tasks: {label}: {shown} (target {target_text})")
             else:
                 mark = "n/a"
                 target_text += " @100k"
@@ -73,10 +77,10 @@ class Report:
         print(line, flush=True)
 
 
-def latency_row(report, size, label, samples, key):
+def latency_row(report, size, label, samples, key, extra=False):
     median = statistics.median(samples)
     shown = f"median {median:7.2f} ms  p95 {percentile(samples, 0.95):7.2f} ms"
-    report.row(size, label, median, shown, key)
+    report.row(size, label, median, shown, key, extra=extra)
 
 
 def check(status, body, expected=200, what=""):
@@ -84,9 +88,9 @@ def check(status, body, expected=200, what=""):
         raise RuntimeError(f"{what}: HTTP {status} (expected {expected}): {body[:300]!r}")
 
 
-def measure_get(client, path_of, repeat, what):
+def measure_get(client, path_of, repeat, what, warmup=WARMUP):
     """Warm-up, then `repeat` timed GETs; path_of(i) gives the path of the i-th request."""
-    for i in range(WARMUP):
+    for i in range(warmup):
         status, body = client.request("GET", path_of(i))
         check(status, body, what=what)
 
@@ -130,6 +134,12 @@ def bench_size(size, workdir, report, rng, import_budget):
                 samples = measure_get(client, lambda i, u=url: u, REPEAT["page"], url)
                 latency_row(report, size, f"GET /api/tasks page={page} order={order}",
                             samples, "page")
+
+        # not in the acceptance list, but the 0.8/0.9 data manager offers this order too
+        url = "/api/tasks?page=1&page_size=10&order=-has_cancelled_completions"
+        samples = measure_get(client, lambda i: url, REPEAT["extra_page"], url, warmup=2)
+        latency_row(report, size, "(extra) GET /api/tasks order=-has_cancelled...",
+                    samples, "page", extra=True)
 
         samples = measure_get(client, lambda i: "/api/project/next", REPEAT["next"], "next")
         latency_row(report, size, "GET /api/project/next", samples, "next")
@@ -266,6 +276,10 @@ def main():
             print(f"  - {miss}")
     else:
         print("All targets met.")
+    if report.extra_misses:
+        print("Outside the acceptance list:")
+        for miss in report.extra_misses:
+            print(f"  - {miss}")
     return 0
 
 
