@@ -7,8 +7,10 @@ Tasks are read one at a time, so memory does not grow with the project. Knows no
 """
 import mmap
 import os
+import shutil
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -21,6 +23,8 @@ from .importers.url_fetch import FetchError, fetch
 from .storage.files import TEMP_MARK, atomic_write
 
 EXPORT_DIR = "export"
+SCRATCH_PREFIX = f"{TEMP_MARK}export-"
+STALE_SECONDS = 24 * 3600
 DEFAULT_FORMAT = "JSON"
 
 _names_lock = threading.Lock()
@@ -71,7 +75,8 @@ def export_project(project, format_name=DEFAULT_FORMAT, output=None, download_re
     folder = os.path.dirname(os.path.abspath(output)) if output else \
         os.path.join(project.path, EXPORT_DIR)
     os.makedirs(folder, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=f"{TEMP_MARK}export-") as scratch:
+    _remove_stale_scratch(folder)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=SCRATCH_PREFIX) as scratch:
         zip_path = os.path.join(scratch, "export.zip")
         with ArchiveWriter(zip_path, moment, spool_dir=scratch) as out, \
                 tempfile.TemporaryFile(dir=scratch) as warnings_spool:
@@ -121,6 +126,18 @@ def _local_roots(project):
     configured = raw.get("local_files_root")
     roots += configured if isinstance(configured, list) else [configured]
     return [r for r in roots if isinstance(r, str) and os.path.isabs(r)]
+
+
+def _remove_stale_scratch(folder):
+    """Scratch folders a crash left behind; a young one may belong to a running export."""
+    now = time.time()
+    for entry in os.scandir(folder):
+        if entry.name.startswith(SCRATCH_PREFIX) and entry.is_dir(follow_symlinks=False):
+            try:
+                if now - entry.stat().st_mtime > STALE_SECONDS:
+                    shutil.rmtree(entry.path)
+            except OSError:
+                pass
 
 
 def _keep_in_project(zip_path, folder, moment, format_name):

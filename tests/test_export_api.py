@@ -206,3 +206,13 @@ def test_downloads_from_private_addresses_are_refused_as_for_url_import(tmp_path
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     assert "images/photo.png" not in archive.namelist()
     assert b"private, loopback or link-local" in archive.read("warnings.txt")
+
+
+def test_a_scratch_folder_left_by_a_crash_is_cleaned_up(bbox_project):
+    stale = os.path.join(bbox_project, "export", ".ls-tmp-export-crashed")
+    os.makedirs(stale)
+    with open(os.path.join(stale, "export.zip"), "wb") as f:
+        f.write(b"half a zip")
+    os.utime(stale, (1_000_000_000, 1_000_000_000))
+    client_for(bbox_project).get("/api/project/export?format=JSON")
+    assert not os.path.exists(stale)

@@ -5,7 +5,7 @@ import os
 import pytest
 from pycocotools.coco import COCO
 
-from test_export_helpers import detection_project, export
+from test_export_helpers import completion, detection_project, export, new_project
 
 W0, H0 = 200, 100    # street.jpg, size known only from the file
 
@@ -145,7 +145,6 @@ def test_annotation_ids_are_a_zero_based_sequence(coco):
 
 
 def test_images_folder_is_there_even_when_empty(tmp_path):
-    from test_export_helpers import completion, new_project
     project_dir = new_project(tmp_path / "p", "<View><Image name='image' value='$image'/>"
                               "<RectangleLabels name='box' toName='image'><Label value='A'/>"
                               "</RectangleLabels></View>",
@@ -153,3 +152,14 @@ def test_images_folder_is_there_even_when_empty(tmp_path):
     result = export(project_dir, "COCO", tmp_path / "out")
     assert "images/" in result.names
     assert os.path.isdir(result.path("images"))
+
+
+def test_two_exports_of_the_same_project_hold_identical_files(tmp_path):
+    project_dir = detection_project(tmp_path / "proj")
+    for export_format in ("COCO", "VOC", "YOLO"):
+        first = export(project_dir, export_format, tmp_path / f"{export_format}-1")
+        second = export(project_dir, export_format, tmp_path / f"{export_format}-2")
+        assert first.names == second.names
+        for name in first.names:
+            if not name.endswith("/"):
+                assert first.zip.read(name) == second.zip.read(name), name
