@@ -42,9 +42,7 @@ class ExportResult:
 
 def fitting_formats(project):
     """The formats that fit the project's label config, in list order."""
-    with project.reading():
-        config = project.label_config
-    return formats_for(config)
+    return formats_for(project_config(project))
 
 
 def choose_format(project, name):
@@ -67,10 +65,6 @@ def export_project(project, format_name=DEFAULT_FORMAT, output=None, download_re
     there: None means config.json decides). `on_task()` is called after each task is read.
     """
     export_format = choose_format(project, format_name)
-    with project.reading():
-        config = project.label_config
-        local_roots = _local_roots(project)
-        limits = ImportLimits.from_settings(project.settings, allow_private_urls)
     moment = datetime.now()
     folder = os.path.dirname(os.path.abspath(output)) if output else \
         os.path.join(project.path, EXPORT_DIR)
@@ -80,18 +74,31 @@ def export_project(project, format_name=DEFAULT_FORMAT, output=None, download_re
         zip_path = os.path.join(scratch, "export.zip")
         with ArchiveWriter(zip_path, moment, spool_dir=scratch) as out, \
                 tempfile.TemporaryFile(dir=scratch) as warnings_spool:
-            downloader = Downloader(scratch, _fetcher(limits)) if download_resources else None
-            media = MediaFinder(os.path.join(project.path, UPLOAD_DIR), local_roots, downloader)
-            ctx = ExportContext(out, media, Warnings(warnings_spool), moment)
-            export_format.write(config, _counted(project.iter_tasks(), on_task), ctx)
-            ctx.warnings.write_into(out)
+            warnings = Warnings(warnings_spool)
+            media = _media_finder(project, scratch, download_resources, allow_private_urls)
+            export_format.write(project_config(project), _counted(project.iter_tasks(), on_task),
+                                ExportContext(out, media, warnings, moment))
+            warnings.write_into(out)
         if output:
             os.replace(zip_path, output)
             path = os.path.abspath(output)
         else:
             path = _keep_in_project(zip_path, folder, moment, export_format.name)
-    return ExportResult(path, os.path.basename(path), export_format.name,
-                        ctx.warnings.count, ctx.warnings.first)
+    return ExportResult(path, os.path.basename(path), export_format.name, warnings.count,
+                        warnings.first)
+
+
+def project_config(project):
+    with project.reading():
+        return project.label_config
+
+
+def _media_finder(project, scratch, download_resources, allow_private_urls):
+    with project.reading():
+        local_roots = _local_roots(project)
+        limits = ImportLimits.from_settings(project.settings, allow_private_urls)
+    downloader = Downloader(scratch, _fetcher(limits)) if download_resources else None
+    return MediaFinder(os.path.join(project.path, UPLOAD_DIR), local_roots, downloader)
 
 
 def _fetcher(limits):
