@@ -88,9 +88,7 @@ class CompletionsDir:
 
     def _load_summary(self, task_id, path):
         try:
-            with open(path, "rb") as f:
-                file_stamp = _fstamp(f)
-                raw = f.read()
+            raw, file_stamp = _read_with_stamp(path)
         except OSError:
             return None
         try:
@@ -124,9 +122,7 @@ class CompletionsDir:
         """The record on disk now, or None. Refreshes its summary as a side effect."""
         path = self._file_path(task_id)
         try:
-            with open(path, "rb") as f:
-                file_stamp = _fstamp(f)
-                raw = f.read()
+            raw, file_stamp = _read_with_stamp(path)
         except (FileNotFoundError, NotADirectoryError):
             self.summaries.pop(task_id, None)
             self.paths.pop(task_id, None)
@@ -177,6 +173,18 @@ class CompletionsDir:
                 yield task_id, record
 
 
-def _fstamp(f):
-    st = os.fstat(f.fileno())
-    return st.st_ino, st.st_mtime_ns, st.st_size
+def _read_with_stamp(path):
+    """(bytes, stamp) of a small file with raw system calls: a record is read per task in
+    listings and exports, and io.open's buffered objects cost more than the read itself."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        st = os.fstat(fd)
+        data = os.read(fd, st.st_size + 1)
+        if len(data) > st.st_size:  # it grew since fstat (an edit in place): read the rest
+            chunks = [data]
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+        return data, (st.st_ino, st.st_mtime_ns, st.st_size)
+    finally:
+        os.close(fd)
