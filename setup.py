@@ -19,7 +19,7 @@ setup(
         "orjson>=3.9",
         "filelock>=3.12",
         "pillow>=10.0",
-        "waitress>=3.0",
+        "cheroot>=10.0",
         "numpy>=1.24",
     ],
     extras_require={

@@ -166,7 +166,7 @@ def start(do_init, **kw):
 def _serve(path, kw):
     from .project import Project, ProjectNotFound
     from .server import ServerOptions, create_app
-    from .serving import free_port_from, serve
+    from .serving import free_port_from, limit_malloc_arenas, serve
     try:
         project = Project(path, name=path)
     except ProjectNotFound as exc:
@@ -192,6 +192,7 @@ def _serve(path, kw):
     ssl_context = (cert, key) if cert and key else None
     scheme = "https" if ssl_context else "http"
     click.echo(f"Label Studio is serving {path} on {scheme}://{host}:{port}/")
+    limit_malloc_arenas()
     serve(app, bind, port, debug=kw["debug"], ssl_context=ssl_context)
 
 

@@ -71,6 +71,7 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
+        self.verify = True
 
     def start(self, timeout=30.0, ready_status=200):
         cmd = [sys.executable, "-m", "label_studio", "start", self.project,
@@ -83,7 +84,8 @@ class LiveServer:
                 output = self.process.stdout.read().decode(errors="replace")
                 raise RuntimeError(f"server exited with {self.process.returncode}: {output}")
             try:
-                if requests.get(self.url + "/api/health", timeout=1).status_code == ready_status:
+                answer = requests.get(self.url + "/api/health", timeout=1, verify=self.verify)
+                if answer.status_code == ready_status:
                     return self
             except requests.RequestException:
                 time.sleep(0.05)

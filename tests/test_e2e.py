@@ -58,3 +58,28 @@ def test_basic_auth_over_http(tmp_path):
         assert requests.get(server.url + "/api/project", auth=("alice", "s3cret")).status_code == 200
     finally:
         server.stop()
+
+
+def test_https_with_cert_and_key(tmp_path):
+    import shutil
+    import subprocess
+
+    if not shutil.which("openssl"):
+        import pytest
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    project = make_project(str(tmp_path / "p"))
+    server = LiveServer(project, "--cert", str(cert), "--key", str(key))
+    server.url = server.url.replace("http://", "https://")
+    server.verify = str(cert)
+    server.start()
+    try:
+        r = requests.post(server.url + "/api/project/import", json=[{"image": "a"}],
+                          verify=str(cert))
+        assert r.status_code == 201
+        assert requests.get(server.url + "/api/tasks/0", verify=str(cert)).json()["id"] == 0
+    finally:
+        server.stop()
