@@ -4,6 +4,7 @@ Every subcommand accepts the legacy shared options (spec/cli.md §2), so old scr
 working; options that make no sense for a subcommand are accepted and ignored.
 """
 import functools
+import gc
 import logging
 import os
 import sys
@@ -192,6 +193,8 @@ def _serve(path, kw):
     ssl_context = (cert, key) if cert and key else None
     scheme = "https" if ssl_context else "http"
     click.echo(f"Label Studio is serving {path} on {scheme}://{host}:{port}/")
+    # the loaded project lives as long as the server: keep the collector from rescanning it
+    gc.freeze()
     limit_malloc_arenas()
     serve(app, bind, port, debug=kw["debug"], ssl_context=ssl_context)
 

@@ -1,7 +1,6 @@
 """/api/project/export: the project's completions converted to a format, as a zip."""
 from flask import Blueprint, request, send_file
 
-from .. import exporting
 from .common import json_response, project, query_bool
 
 bp = Blueprint("export", __name__)
@@ -9,6 +8,7 @@ bp = Blueprint("export", __name__)
 
 @bp.get("/api/project/export")
 def export():
+    from .. import exporting  # the converters load numpy: only when an export is asked for
     result = exporting.export_project(
         project(), request.args.get("format") or exporting.DEFAULT_FORMAT,
         download_resources=bool(query_bool("download_resources")))
@@ -21,6 +21,7 @@ def export():
 
 @bp.get("/api/project/export/formats")
 def export_formats():
+    from .. import exporting
     fitting = exporting.fitting_formats(project())
     return json_response({
         "formats": [f.name for f in fitting],

@@ -62,6 +62,56 @@ def atomic_write(path, data: bytes, durable=True):
         fsync_dir(folder or ".")
 
 
+def atomic_extend_object(path, more: bytes, durable=True):
+    """A new version of the JSON object file at `path` with `more` ('"k":v,...') added at its
+    end, written like atomic_write but copying the old bytes in the kernel instead of
+    re-encoding them. Returns False (nothing written) when the file does not end in '}'."""
+    folder, name = os.path.split(path)
+    try:
+        src = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        size = os.fstat(src).st_size
+        tail = os.pread(src, min(size, 4096), max(size - 4096, 0))
+        end = tail.rstrip()
+        if not end.endswith(b"}") or end.rstrip(b"}").rstrip().endswith(b"{"):
+            return False  # not an object, or an empty one: no comma rule to guess
+        keep = size - len(tail) + len(end) - 1
+        tmp = os.path.join(folder, f"{TEMP_MARK}{name}.{secrets.token_hex(4)}")
+        dst = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            _copy_range(src, dst, keep)
+            view = memoryview(b"," + more + b"}")
+            while view:
+                view = view[os.write(dst, view):]
+            if durable:
+                os.fsync(dst)
+        except BaseException:
+            os.close(dst)
+            os.unlink(tmp)
+            raise
+        os.close(dst)
+    finally:
+        os.close(src)
+    os.replace(tmp, path)
+    if durable:
+        fsync_dir(folder or ".")
+    return True
+
+
+def _copy_range(src, dst, count):
+    offset = 0
+    while offset < count:
+        try:
+            copied = os.copy_file_range(src, dst, count - offset, offset)
+        except (AttributeError, OSError):
+            copied = os.write(dst, os.pread(src, min(count - offset, 1 << 20), offset))
+        if copied <= 0:
+            raise OSError(f"could not copy the old file ({offset} of {count} bytes)")
+        offset += copied
+
+
 def remove_file(path, durable=True):
     try:
         os.unlink(path)

@@ -3,7 +3,7 @@ import logging
 import os
 
 from .. import jsonio
-from .files import atomic_write, read_bytes, stamp
+from .files import atomic_extend_object, atomic_write, read_bytes, stamp
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +18,7 @@ class TasksJson:
         # legacy source.json keys are "<project path as given>/tasks.json/<id>"
         self.key_prefix = f"{readable_prefix}/{TASKS_NAME}/"
         self.readable_path = f"{readable_prefix}/{TASKS_NAME}"
+        self._map_stamp = None
 
     def stamp(self):
         return stamp(self.path)
@@ -75,11 +76,27 @@ class TasksJson:
         atomic_write(self.path, jsonio.dumps(tasks))
         self._save_map(tasks)
 
+    def append(self, new_tasks: dict, all_tasks: dict):
+        """Adds tasks whose ids are larger than any stored, without re-encoding the stored
+        ones (an import into a large project). Returns False, writing nothing, when the file
+        is not in a shape that can be extended."""
+        if not atomic_extend_object(self.path, jsonio.dumps(new_tasks)[1:-1]):
+            return False
+        # the map is extended only when it is the one we wrote last, else rewritten whole
+        if not (stamp(self.map_path) == self._map_stamp and atomic_extend_object(
+                self.map_path, self._map_entries(new_tasks), durable=False)):
+            self._save_map(all_tasks)
+        self._map_stamp = stamp(self.map_path)
+        return True
+
     def _save_map(self, tasks):
         # derived data for a downgrade to 0.8/0.9: atomic, but not worth an fsync
+        atomic_write(self.map_path, b"{" + self._map_entries(tasks) + b"}", durable=False)
+        self._map_stamp = stamp(self.map_path)
+
+    def _map_entries(self, tasks):
         prefix = jsonio.dumps(self.key_prefix)[1:-1]
-        parts = [b'"%d":{"key":"%s%d","exists":true}' % (i, prefix, i) for i in tasks]
-        atomic_write(self.map_path, b"{" + b",".join(parts) + b"}", durable=False)
+        return b",".join(b'"%d":{"key":"%s%d","exists":true}' % (i, prefix, i) for i in tasks)
 
 
 def _in_id_order(tasks):

@@ -1,0 +1,67 @@
+"""storage/files.py: atomic writes, extending a JSON object file, the cross-process lock."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from label_studio.storage.files import (ProjectLock, TEMP_MARK, atomic_extend_object,
+                                        atomic_write)
+
+
+def test_atomic_write_replaces_and_leaves_no_temp_files(tmp_path):
+    path = str(tmp_path / "f.json")
+    atomic_write(path, b'{"a": 1}')
+    inode = os.stat(path).st_ino
+    atomic_write(path, b'{"a": 2}')
+    assert open(path, "rb").read() == b'{"a": 2}'
+    assert os.stat(path).st_ino != inode  # a new file renamed over the old one
+    assert os.listdir(tmp_path) == ["f.json"]
+
+
+@pytest.mark.parametrize("old", ['{"0": {"id": 0}}', '{\n  "0": {\n    "id": 0\n  }\n}\n\n'])
+def test_extend_object_keeps_old_bytes_and_adds_entries(tmp_path, old):
+    path = str(tmp_path / "tasks.json")
+    with open(path, "w") as f:
+        f.write(old)
+    assert atomic_extend_object(path, b'"1":{"id":1},"2":{"id":2}')
+    with open(path) as f:
+        text = f.read()
+    assert text.startswith(old.rstrip()[:-1])
+    assert json.loads(text) == {"0": {"id": 0}, "1": {"id": 1}, "2": {"id": 2}}
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(TEMP_MARK)]
+
+
+@pytest.mark.parametrize("old", ["{}", "{ \n}", "[1, 2]", "", '{"a": 1'])
+def test_extend_object_refuses_what_it_cannot_extend(tmp_path, old):
+    path = str(tmp_path / "tasks.json")
+    with open(path, "w") as f:
+        f.write(old)
+    assert atomic_extend_object(path, b'"1":{}') is False
+    with open(path) as f:
+        assert f.read() == old
+    assert atomic_extend_object(str(tmp_path / "missing.json"), b'"1":{}') is False
+
+
+HOLDER = """
+import sys, time
+from label_studio.storage.files import ProjectLock
+lock = ProjectLock(sys.argv[1])
+with lock.exclusive():
+    print("locked", flush=True)
+    time.sleep(1.0)
+"""
+
+
+def test_lock_keeps_a_second_process_out(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path)],
+                              stdout=subprocess.PIPE)
+    assert holder.stdout.readline().strip() == b"locked"
+    started = time.monotonic()
+    with ProjectLock(str(tmp_path)).exclusive():
+        waited = time.monotonic() - started
+    holder.wait()
+    assert holder.returncode == 0
+    assert waited > 0.3  # we got the lock only after the other process let it go
