@@ -253,16 +253,11 @@ class Project:
         if page < 1 or page_size < 1:
             raise Unprocessable("Incorrect page or page_size")
         with self.reading():
-            ids = self.index.page(parsed[0], parsed[1], (page - 1) * page_size, page_size,
-                                  cancelled_of=self._cancelled_of)
+            ids = self.index.page(parsed[0], parsed[1], (page - 1) * page_size, page_size)
             items = [self._task_view(task_id, listing=True) for task_id in ids]
         if fields:
             items = [{k: item[k] for k in fields if k in item} for item in items]
         return items
-
-    def _cancelled_of(self, task_id):
-        summary = self.completions.summaries.get(task_id)
-        return summary.cancelled if summary else 0
 
     def get_task(self, task_id):
         with self.reading():

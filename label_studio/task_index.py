@@ -43,6 +43,8 @@ class TaskIndex:
         self.untimed = SortedList()
         self.timed_asc = SortedList()
         self.timed_desc = SortedList()
+        self.cancelled_asc = SortedList()
+        self.cancelled_desc = SortedList()
         self.key_counts = Counter()
         self.scores = {}
         self._placed = {}
@@ -50,7 +52,7 @@ class TaskIndex:
     def rebuild(self, tasks, summaries):
         self.__init__()
         self.ids = SortedList(tasks)
-        uncompleted, untimed, asc, desc = [], [], [], []
+        uncompleted, untimed, asc, desc, c_asc, c_desc = [], [], [], [], [], []
         for task_id, task in tasks.items():
             self.key_counts.update(data_keys(task))
             score = mean_score(task)
@@ -60,6 +62,9 @@ class TaskIndex:
             self._placed[task_id] = place
             if not place[0]:
                 uncompleted.append(task_id)
+            else:
+                c_asc.append(_cancelled_key(task_id, place, 1))
+                c_desc.append(_cancelled_key(task_id, place, -1))
             if place[1] is None:
                 untimed.append(task_id)
             else:
@@ -69,6 +74,8 @@ class TaskIndex:
         self.untimed = SortedList(untimed)
         self.timed_asc = SortedList(asc)
         self.timed_desc = SortedList(desc)
+        self.cancelled_asc = SortedList(c_asc)
+        self.cancelled_desc = SortedList(c_desc)
 
     @property
     def completed_count(self):
@@ -80,7 +87,7 @@ class TaskIndex:
         score = mean_score(task)
         if score is not None:
             self.scores[task_id] = score
-        self._placed[task_id] = (False, None)
+        self._placed[task_id] = (False, None, 0)
         self.uncompleted.add(task_id)
         self.untimed.add(task_id)
         if summary is not None:
@@ -113,6 +120,9 @@ class TaskIndex:
         self._placed[task_id] = new
         if not new[0]:
             self.uncompleted.add(task_id)
+        else:
+            self.cancelled_asc.add(_cancelled_key(task_id, new, 1))
+            self.cancelled_desc.add(_cancelled_key(task_id, new, -1))
         if new[1] is None:
             self.untimed.add(task_id)
         else:
@@ -120,43 +130,45 @@ class TaskIndex:
             self.timed_desc.add(-new[1] << _ID_BITS | task_id)
 
     def _unplace(self, task_id, place):
-        completed, ts = place
+        completed, ts, _ = place
         if not completed:
             self.uncompleted.discard(task_id)
+        else:
+            self.cancelled_asc.discard(_cancelled_key(task_id, place, 1))
+            self.cancelled_desc.discard(_cancelled_key(task_id, place, -1))
         if ts is None:
             self.untimed.discard(task_id)
         else:
             self.timed_asc.discard(ts << _ID_BITS | task_id)
             self.timed_desc.discard(-ts << _ID_BITS | task_id)
 
-    def page(self, name, descending, offset, limit, cancelled_of=None):
-        """Task ids at positions [offset, offset+limit) of the given order."""
+    def page(self, name, descending, offset, limit):
+        """Task ids at positions [offset, offset+limit) of the given order.
+
+        Tasks without a value for the order (no completions, no timestamp) come last, by id.
+        """
         stop = offset + limit
         if name == "id":
             return (self.ids.slice_from_end(offset, stop) if descending
                     else self.ids.slice(offset, stop))
         if name == "completed_at":
-            timed = self.timed_desc if descending else self.timed_asc
-            head = [key & _ID_MASK for key in timed.slice(offset, stop)]
-            rest = self.untimed.slice(max(offset - len(timed), 0), stop - len(timed))
-            return head + rest
-        return self._by_cancelled(descending, cancelled_of)[offset:stop]
+            valued = self.timed_desc if descending else self.timed_asc
+            head = [key & _ID_MASK for key in valued.slice(offset, stop)]
+            rest = self.untimed
+        else:
+            valued = self.cancelled_desc if descending else self.cancelled_asc
+            head = [key[2] for key in valued.slice(offset, stop)]
+            rest = self.uncompleted
+        return head + rest.slice(max(offset - len(valued), 0), stop - len(valued))
 
-    def _by_cancelled(self, descending, cancelled_of):
-        # rare order: sorted on demand; tasks without completions last, ties by id
-        sign = -1 if descending else 1
-        done, rest = [], []
-        for task_id, (completed, ts) in self._placed.items():
-            if completed:
-                done.append((sign * cancelled_of(task_id), sign * (ts or 0), task_id))
-            else:
-                rest.append(task_id)
-        done.sort()
-        rest.sort()
-        return [key[2] for key in done] + rest
+
+def _cancelled_key(task_id, place, sign):
+    _, ts, cancelled = place
+    return (sign * cancelled, sign * (ts or 0), task_id)
 
 
 def _place(summary):
+    """(completed, completed_at, cancelled count) of a task, from its record's summary."""
     if summary is None or not summary.completed:
-        return (False, None)
-    return (True, summary.completed_at)
+        return (False, None, 0)
+    return (True, summary.completed_at, summary.cancelled)

@@ -192,5 +192,13 @@ class StateFile:
             return {}
         return value if isinstance(value, dict) else {}
 
-    def write(self, state: dict, durable=False):
-        atomic_write(self.path, jsonio.dumps(state), durable=durable)
+    def write(self, state: dict):
+        # Written in place, not renamed: it is rewritten on every change, and a reader that
+        # catches it half written only sees a changed generation and re-checks the files.
+        data = jsonio.dumps(state)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            os.pwrite(fd, data, 0)
+            os.ftruncate(fd, len(data))
+        finally:
+            os.close(fd)

@@ -1,0 +1,91 @@
+"""TaskIndex against a brute-force reference under random changes, and SortedList."""
+import random
+
+import pytest
+
+from label_studio import sortedlist
+from label_studio.sortedlist import SortedList
+from label_studio.storage.completions_dir import Summary
+from label_studio.task_index import TaskIndex
+
+
+def reference(tasks, summaries, name, descending):
+    done = {i: s for i, s in summaries.items() if i in tasks and s.count > 0}
+    if name == "id":
+        return sorted(tasks, reverse=descending)
+    sign = -1 if descending else 1
+    if name == "completed_at":
+        timed = sorted((i for i in done if done[i].completed_at is not None),
+                       key=lambda i: (sign * done[i].completed_at, i))
+        return timed + sorted(set(tasks) - set(timed))
+    ranked = sorted(done, key=lambda i: (sign * done[i].cancelled,
+                                         sign * (done[i].completed_at or 0), i))
+    return ranked + sorted(set(tasks) - set(done))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_pages_match_a_full_sort_after_random_changes(monkeypatch, seed):
+    monkeypatch.setattr(sortedlist, "_LOAD", 3)  # many small sublists
+    rng = random.Random(seed)
+    tasks, summaries, index = {}, {}, TaskIndex()
+    next_id = 0
+    for step in range(400):
+        action = rng.random()
+        if action < 0.35 or not tasks:
+            tasks[next_id] = {"data": {"k": next_id}}
+            index.add_task(next_id, tasks[next_id])
+            next_id += 1
+        elif action < 0.45:
+            victim = rng.choice(list(tasks))
+            index.remove_task(victim, tasks.pop(victim))
+            summaries.pop(victim, None)
+        else:
+            target = rng.choice(list(tasks))
+            if rng.random() < 0.2:
+                summaries.pop(target, None)
+                index.set_summary(target, None)
+            else:
+                summary = Summary(None, count=rng.randrange(0, 3),
+                                  cancelled=rng.randrange(0, 3),
+                                  completed_at=rng.choice([None, 100, 200, 300]))
+                summaries[target] = summary
+                index.set_summary(target, summary)
+        if step % 40 == 0:
+            rebuilt = TaskIndex()
+            rebuilt.rebuild(tasks, summaries)
+            for candidate in (index, rebuilt):
+                for name in ("id", "completed_at", "has_cancelled_completions"):
+                    for descending in (False, True):
+                        expected = reference(tasks, summaries, name, descending)
+                        got = []
+                        for offset in range(0, len(expected) + 7, 7):
+                            got += candidate.page(name, descending, offset, 7)
+                        assert got == expected, (name, descending)
+                done = sum(1 for i, s in summaries.items() if i in tasks and s.count > 0)
+                assert candidate.completed_count == done
+                assert list(candidate.uncompleted) == sorted(
+                    i for i in tasks if not (i in summaries and summaries[i].count > 0))
+
+
+def test_sortedlist_against_a_plain_list(monkeypatch):
+    monkeypatch.setattr(sortedlist, "_LOAD", 4)
+    rng = random.Random(7)
+    values, plain = SortedList(), []
+    for _ in range(2000):
+        v = rng.randrange(300)
+        if rng.random() < 0.6:
+            values.add(v)
+            plain.append(v)
+            plain.sort()
+        else:
+            assert values.discard(v) == (v in plain)
+            if v in plain:
+                plain.remove(v)
+        assert len(values) == len(plain) and (v in values) == (v in plain)
+        a, b = sorted(rng.randrange(len(plain) + 3) for _ in range(2))
+        assert values.slice(a, b) == plain[a:b]
+        assert values.slice_from_end(a, b) == plain[::-1][a:b]
+        if plain:
+            k = rng.randrange(len(plain))
+            assert values[k] == plain[k] and values.first() == plain[0]
+    assert list(values) == plain
