@@ -18,7 +18,6 @@ from .converters import ArchiveWriter, Downloader, DownloadError, ExportContext,
     Warnings, find_format, formats_for
 from .errors import ValidationError
 from .importers import UPLOAD_DIR, ImportLimits
-from .importers.drop_folder import SETTINGS_KEY as DROP_FOLDER_KEY
 from .importers.url_fetch import FetchError, fetch
 from .storage.files import TEMP_MARK, atomic_write
 
@@ -118,21 +117,9 @@ def _counted(tasks, on_task):
 
 
 def _local_roots(project):
-    """Folders whose files tasks may reference as local files (/data/<file>?d=<dir>).
-
-    The rule that serving them follows: only with allow_serving_local_files, and only under
-    the drop folder or local_files_root (absolute paths).
-    """
-    raw = project.settings.raw
-    if raw.get("allow_serving_local_files") is not True:
-        return []
-    roots = []
-    drop = raw.get(DROP_FOLDER_KEY)
-    if isinstance(drop, dict) and isinstance(drop.get("path"), str):
-        roots.append(drop["path"])
-    configured = raw.get("local_files_root")
-    roots += configured if isinstance(configured, list) else [configured]
-    return [r for r in roots if isinstance(r, str) and os.path.isabs(r)]
+    """Folders whose files tasks may reference as local files; the rule of /data/<name>."""
+    settings = project.settings
+    return settings.local_file_roots if settings.allow_serving_local_files else []
 
 
 def _remove_stale_scratch(folder):

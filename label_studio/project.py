@@ -476,6 +476,16 @@ class Project:
                            "fix or remove it first")
         return record
 
+    def _completion_for_update(self, task_id, completion_id):
+        """(record, completion) for a change to one completion; 404 when either is unknown."""
+        if task_id not in self.tasks:
+            raise NotFound(f"Task {task_id} not found")
+        record = self._record_for_update(task_id)
+        target = _find_completion(record, completion_id)
+        if target is None:
+            raise NotFound(f"Completion {completion_id} not found in task {task_id}")
+        return record, target
+
     def add_completion(self, task_id, completion, cancelled=None):
         with self.writing():
             task = self.tasks.get(task_id)
@@ -501,12 +511,7 @@ class Project:
 
     def update_completion(self, task_id, completion_id, changes, cancelled=None):
         with self.writing():
-            if task_id not in self.tasks:
-                raise NotFound(f"Task {task_id} not found")
-            record = self._record_for_update(task_id)
-            target = _find_completion(record, completion_id)
-            if target is None:
-                raise NotFound(f"Completion {completion_id} not found in task {task_id}")
+            record, target = self._completion_for_update(task_id, completion_id)
             changes.pop("id", None)
             if cancelled is None:
                 cancelled = bool(changes.get("was_cancelled"))
@@ -523,12 +528,7 @@ class Project:
     def delete_completion(self, task_id, completion_id):
         self._check_delete_allowed()
         with self.writing():
-            if task_id not in self.tasks:
-                raise NotFound(f"Task {task_id} not found")
-            record = self._record_for_update(task_id)
-            target = _find_completion(record, completion_id)
-            if target is None:
-                raise NotFound(f"Completion {completion_id} not found in task {task_id}")
+            record, target = self._completion_for_update(task_id, completion_id)
             record["completions"].remove(target)
             if record["completions"]:
                 self._write_record(task_id, record)

@@ -132,6 +132,22 @@ class Settings:
     def max_tasks_per_import(self) -> int:
         return _as_int(self.raw.get("max_tasks_per_import"), DEFAULT_MAX_TASKS_PER_IMPORT)
 
+    @property
+    def allow_serving_local_files(self) -> bool:
+        return self.raw.get("allow_serving_local_files") is True
+
+    @property
+    def local_file_roots(self) -> list:
+        """Absolute folders whose files tasks may reference as /data/<name>?d=<folder>: the
+        drop-in folder recorded at init and the folders of `local_files_root`."""
+        roots = []
+        drop = self.raw.get("drop_folder")
+        if isinstance(drop, dict):
+            roots.append(drop.get("path"))
+        configured = self.raw.get("local_files_root")
+        roots += configured if isinstance(configured, list) else [configured]
+        return [r for r in roots if isinstance(r, str) and os.path.isabs(r)]
+
     def for_client(self) -> dict:
         """The whole config with defaulted storages and secrets masked."""
         shown = copy.deepcopy(self.raw)

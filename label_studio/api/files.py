@@ -12,7 +12,6 @@ from flask import Blueprint, request, send_file
 
 from ..errors import Forbidden, NotFound, ValidationError
 from ..importers import UPLOAD_DIR
-from ..importers.drop_folder import SETTINGS_KEY as DROP_FOLDER_KEY
 from .common import project
 
 bp = Blueprint("files", __name__)
@@ -36,29 +35,16 @@ def local_file(name):
     """A file of a local input folder (init --input-format image-dir/audio-dir)."""
     current = project()
     with current.reading():
-        settings = current.settings.raw
-    if settings.get("allow_serving_local_files") is not True:
+        settings = current.settings
+    if not settings.allow_serving_local_files:
         raise Forbidden(LOCAL_FILES_REFUSED)
     folder = request.args.get("d")
     if not folder:
         raise ValidationError('The "d" parameter (the folder of the file) is required')
-    if not any(_within(folder, root) for root in _allowed_roots(settings)):
+    if not any(_within(folder, root) for root in settings.local_file_roots):
         raise Forbidden(f"{folder} is not under an allowed folder: the init input folder or "
                         '"local_files_root" in config.json')
     return _send(_file_inside(folder, name))
-
-
-def _allowed_roots(settings):
-    roots = []
-    drop = settings.get(DROP_FOLDER_KEY)
-    if isinstance(drop, dict) and isinstance(drop.get("path"), str):
-        roots.append(drop["path"])
-    configured = settings.get("local_files_root")
-    if isinstance(configured, str):
-        roots.append(configured)
-    elif isinstance(configured, list):
-        roots.extend(r for r in configured if isinstance(r, str))
-    return [r for r in roots if os.path.isabs(r)]
 
 
 def _within(folder, root):

@@ -12,7 +12,7 @@ import shutil
 import time
 import unicodedata
 
-from ..storage.files import TEMP_MARK, fsync_dir
+from ..storage.files import TEMP_MARK, fsync_path
 
 UPLOAD_DIR = "upload"
 UPLOAD_URL_PREFIX = "/data/upload/"
@@ -92,10 +92,10 @@ class UploadStaging:
             return
         os.makedirs(self.upload_dir, exist_ok=True)
         for temp_path, _ in self._staged.values():
-            _fsync_file(temp_path)
+            fsync_path(temp_path)
         for stored, (temp_path, _) in self._staged.items():
             os.replace(temp_path, os.path.join(self.upload_dir, stored))
-        fsync_dir(self.upload_dir)
+        fsync_path(self.upload_dir)
         self._staged = {}
 
     def discard(self):
@@ -119,14 +119,6 @@ def _md5_of(path):
         for chunk in iter(lambda: f.read(CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _fsync_file(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _remove_stale_staging(project_dir):

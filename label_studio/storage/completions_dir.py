@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 
 from .. import jsonio
-from .files import TEMP_MARK, atomic_write, fsync_dir, read_bytes, remove_file, stamp
+from .files import TEMP_MARK, atomic_write, fsync_path, read_bytes, remove_file, stamp
 
 COMPLETIONS_DIR = "completions"
 
@@ -157,7 +157,7 @@ class CompletionsDir:
         self.summaries.clear()
         self.paths.clear()
         if os.path.isdir(self.path):
-            fsync_dir(self.path)
+            fsync_path(self.path)
 
     def iter_records(self):
         """(task_id, record) for every readable record, in id order; for export and checks."""

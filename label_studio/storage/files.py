@@ -34,7 +34,8 @@ def stamp(path):
     return st.st_ino, st.st_mtime_ns, st.st_size
 
 
-def fsync_dir(path):
+def fsync_path(path):
+    """fsync a file or a folder by name (a folder, after a rename or create inside it)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -42,14 +43,13 @@ def fsync_dir(path):
         os.close(fd)
 
 
-def atomic_write(path, data: bytes, durable=True):
+def _replace_with(path, fill, durable):
+    """Fills a temp file beside `path` with fill(fd), fsyncs it and renames it over `path`."""
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f"{TEMP_MARK}{name}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        fill(fd)
         if durable:
             os.fsync(fd)
     except BaseException:
@@ -59,14 +59,23 @@ def atomic_write(path, data: bytes, durable=True):
     os.close(fd)
     os.replace(tmp, path)
     if durable:
-        fsync_dir(folder or ".")
+        fsync_path(folder or ".")
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def atomic_write(path, data: bytes, durable=True):
+    _replace_with(path, lambda fd: _write_all(fd, data), durable)
 
 
 def atomic_extend_object(path, more: bytes, durable=True):
     """A new version of the JSON object file at `path` with `more` ('"k":v,...') added at its
     end, written like atomic_write but copying the old bytes in the kernel instead of
     re-encoding them. Returns False (nothing written) when the file does not end in '}'."""
-    folder, name = os.path.split(path)
     try:
         src = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
@@ -78,25 +87,13 @@ def atomic_extend_object(path, more: bytes, durable=True):
         if not end.endswith(b"}") or end.rstrip(b"}").rstrip().endswith(b"{"):
             return False  # not an object, or an empty one: no comma rule to guess
         keep = size - len(tail) + len(end) - 1
-        tmp = os.path.join(folder, f"{TEMP_MARK}{name}.{secrets.token_hex(4)}")
-        dst = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            _copy_range(src, dst, keep)
-            view = memoryview(b"," + more + b"}")
-            while view:
-                view = view[os.write(dst, view):]
-            if durable:
-                os.fsync(dst)
-        except BaseException:
-            os.close(dst)
-            os.unlink(tmp)
-            raise
-        os.close(dst)
+
+        def fill(fd):
+            _copy_range(src, fd, keep)
+            _write_all(fd, b"," + more + b"}")
+        _replace_with(path, fill, durable)
     finally:
         os.close(src)
-    os.replace(tmp, path)
-    if durable:
-        fsync_dir(folder or ".")
     return True
 
 
@@ -118,7 +115,7 @@ def remove_file(path, durable=True):
     except FileNotFoundError:
         return False
     if durable:
-        fsync_dir(os.path.dirname(path) or ".")
+        fsync_path(os.path.dirname(path) or ".")
     return True
 
 
