@@ -1,4 +1,5 @@
 """Fixtures: a project folder in a temp dir, the app, its test client, and a live server."""
+import json
 import os
 import socket
 import subprocess
@@ -42,6 +43,16 @@ def app(project_dir):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def set_config(project_dir, **values):
+    """Edits config.json by hand, as a user would while the server runs."""
+    path = os.path.join(project_dir, "config.json")
+    with open(path) as f:
+        config = json.load(f)
+    config.update(values)
+    with open(path, "w") as f:
+        json.dump(config, f)
 
 
 def folder_snapshot(path):

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from PIL import Image
 
-from conftest import BBOX_CONFIG, folder_snapshot
+from conftest import BBOX_CONFIG, folder_snapshot, set_config
 from label_studio.project import Project
 from label_studio.server import create_app
 from test_export_helpers import box, completion, make_image, new_project
@@ -114,21 +114,12 @@ def test_old_absolute_upload_urls_are_read_from_upload(tmp_path):
     assert coco["annotations"][0]["bbox"] == [0.0, 0.0, 25.0, 10.0]
 
 
-def update_config(project_dir, **changes):
-    path = os.path.join(project_dir, "config.json")
-    with open(path) as f:
-        config = json.load(f)
-    config.update(changes)
-    with open(path, "w") as f:
-        json.dump(config, f)
-
-
 def local_file_project(tmp_path, allowed):
     folder = tmp_path / "pictures"
     make_image(str(folder / "cat.jpg"), 30, 10)
     project_dir = str(tmp_path / "proj")
     new_project(project_dir, BBOX_CONFIG)
-    update_config(project_dir, allow_serving_local_files=allowed, local_files_root=str(folder))
+    set_config(project_dir, allow_serving_local_files=allowed, local_files_root=str(folder))
     Project(project_dir).import_tasks([{"data": {"image": f"/data/cat.jpg?d={folder}"},
                                         "completions": [completion(BOX)]}])
     return project_dir
@@ -184,7 +175,7 @@ def remote_project(tmp_path, server):
 
 def test_remote_images_are_downloaded_only_when_asked(tmp_path, image_server):
     project_dir = remote_project(tmp_path, image_server)
-    update_config(project_dir, allow_private_urls=True)   # the test server is on 127.0.0.1
+    set_config(project_dir, allow_private_urls=True)   # the test server is on 127.0.0.1
     client = client_for(project_dir)
     plain = zipfile.ZipFile(io.BytesIO(client.get("/api/project/export?format=COCO").data))
     assert [n for n in plain.namelist() if n.startswith("images/") and n != "images/"] == []

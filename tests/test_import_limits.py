@@ -3,10 +3,9 @@ import io
 import json
 import os
 
-from conftest import folder_snapshot, make_project
+from conftest import folder_snapshot, make_project, set_config
 from label_studio.server import create_app
 from test_import_files import multipart, post_files, tasks_on_disk
-from test_import_zip import set_config
 
 
 def small_limit_client(tmp_path, limit):

@@ -8,7 +8,8 @@ import requests
 
 from conftest import LiveServer, make_project
 from test_import_files import jpeg_bytes, tasks_on_disk
-from test_import_zip import make_zip, set_config
+from conftest import set_config
+from test_import_zip import make_zip
 
 MY_KEY_CONFIG = """<View>
   <Text name="text" value="$my_key"/>

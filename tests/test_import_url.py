@@ -12,7 +12,7 @@ import pytest
 from conftest import folder_snapshot, make_project
 from label_studio.server import create_app
 from test_import_files import jpeg_bytes, tasks_on_disk
-from test_import_zip import set_config
+from conftest import set_config
 
 URL_KEY_CONFIG = """<View>
   <Image name="image" value="$url"/>

@@ -9,6 +9,7 @@ import zipfile
 import pytest
 
 from conftest import folder_snapshot
+from conftest import set_config
 from test_import_files import jpeg_bytes, post_files, tasks_on_disk
 
 
@@ -29,15 +30,6 @@ def set_central_sizes(data, uncompressed):
         struct.pack_into("<I", data, at + 24, uncompressed)
         at = data.find(b"PK\x01\x02", at + 4)
     return bytes(data)
-
-
-def set_config(project_dir, **values):
-    path = os.path.join(project_dir, "config.json")
-    with open(path) as f:
-        config = json.load(f)
-    config.update(values)
-    with open(path, "w") as f:
-        json.dump(config, f)
 
 
 def test_members_are_imported_by_their_format(client, project_dir):

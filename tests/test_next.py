@@ -4,14 +4,7 @@ import os
 
 import pytest
 
-
-def set_sampling(project_dir, mode):
-    path = os.path.join(project_dir, "config.json")
-    with open(path) as f:
-        config = json.load(f)
-    config["sampling"] = mode
-    with open(path, "w") as f:
-        json.dump(config, f)
+from conftest import set_config
 
 
 def test_sequential_hands_out_the_smallest_uncompleted_id(client):
@@ -34,7 +27,7 @@ def test_empty_project_has_no_next(client):
 
 
 def test_uniform_only_returns_uncompleted_tasks(client, project_dir):
-    set_sampling(project_dir, "uniform")
+    set_config(project_dir, sampling="uniform")
     client.post("/api/project/import", json=[{"image": str(i)} for i in range(6)])
     for task_id in (0, 2, 4):
         client.post(f"/api/tasks/{task_id}/completions", json={"result": []})
@@ -45,7 +38,7 @@ def test_uniform_only_returns_uncompleted_tasks(client, project_dir):
 @pytest.mark.parametrize("mode,expected", [("prediction-score-min", 2),
                                            ("prediction-score-max", 3)])
 def test_prediction_score_modes(client, project_dir, mode, expected):
-    set_sampling(project_dir, mode)
+    set_config(project_dir, sampling=mode)
     client.post("/api/project/import", json=[
         {"data": {"image": "0"}},
         {"data": {"image": "1"}, "predictions": [{"result": [], "score": 0.1}]},
@@ -59,13 +52,13 @@ def test_prediction_score_modes(client, project_dir, mode, expected):
 
 
 def test_prediction_score_mode_never_serves_unscored_tasks(client, project_dir):
-    set_sampling(project_dir, "prediction-score-min")
+    set_config(project_dir, sampling="prediction-score-min")
     client.post("/api/project/import", json=[{"image": "0"}])
     assert client.get("/api/project/next").status_code == 404
 
 
 def test_unknown_sampling_falls_back_to_sequential_with_a_warning(client, project_dir):
-    set_sampling(project_dir, "clever")
+    set_config(project_dir, sampling="clever")
     client.post("/api/project/import", json=[{"image": "0"}, {"image": "1"}])
     assert client.get("/api/project/next").get_json()["id"] == 0
     warnings = client.get("/api/project").get_json()["warnings"]

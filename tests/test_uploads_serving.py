@@ -5,7 +5,7 @@ from urllib.parse import quote
 import pytest
 
 from test_import_files import post_files
-from test_import_zip import set_config
+from conftest import set_config
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import csv
 import datetime
 import io
 import random
-import re
 from urllib.parse import urlencode
 
 import orjson
