@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from . import sampling
 from .errors import Conflict, LabelStudioError, NotFound, Unprocessable, ValidationError
 from .importers import drop_folder
-from .label_config import LabelConfigError, OutputUsage, check_against_data, parse_label_config
+from .label_config import (LabelConfigError, OutputUsage, check_against_data,
+                           parse_label_config, usage_keys)
 from .settings import CONFIG_NAME, Settings
 from .storage.completions_dir import CompletionsDir, is_cancelled, timestamp
 from .storage.files import ProjectLock, StateFile, atomic_write, read_bytes, \
@@ -61,7 +62,8 @@ class Project:
         self.lock = ProjectLock(self.path)
         self.state_file = StateFile(self.path)
         self.source = TasksJson(self.path, self.name.rstrip("/") or ".")
-        self.completions = CompletionsDir(self.path)
+        # each record's label usage is kept, so a config check needs no file reads
+        self.completions = CompletionsDir(self.path, digest=usage_keys)
         self.index = TaskIndex()
         self.tasks = {}
         self.rng = random.Random()
@@ -593,9 +595,9 @@ class Project:
 
     def _incompatibilities(self, config):
         usage = OutputUsage()
-        for task_id, record in self.completions.iter_records():
-            if task_id in self.tasks and isinstance(record.get("completions"), list):
-                usage.add_task(record["completions"])
+        for task_id, summary in self.completions.summaries.items():
+            if summary.completed and task_id in self.tasks:
+                usage.add_keys(*summary.digest)
         counts = {k: v for k, v in self.index.key_counts.items() if v > 0}
         return check_against_data(config, len(self.tasks), counts, usage)
 

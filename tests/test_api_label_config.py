@@ -105,3 +105,20 @@ def test_time_series_sample_csv(client):
     lines = r.data.decode().splitlines()
     assert lines[0] == "t\ta\tb" and len(lines) == 101
     assert lines[1].startswith("2020-01-01\t")
+
+
+def test_labels_used_in_a_hand_edited_record_are_protected(labeled):
+    client, project = labeled
+    path = os.path.join(project, "completions", "1.json")
+    plane = {**BOX, "value": {**BOX["value"], "rectanglelabels": ["Airplane"]}}
+    with open(path, "w") as f:
+        json.dump({"id": 1, "data": {"image": "b"},
+                   "completions": [{"id": 90, "result": [plane], "created_at": 1}]}, f)
+    r = client.post("/api/project/config",
+                    json={"label_config": CARS.replace('<Label value="Airplane"/>', "")})
+    assert r.status_code == 400
+    assert "Airplane" in " ".join(r.get_json()["label_config"])
+    os.unlink(path)
+    r = client.post("/api/project/config",
+                    json={"label_config": CARS.replace('<Label value="Airplane"/>', "")})
+    assert r.status_code == 201

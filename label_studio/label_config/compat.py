@@ -36,6 +36,26 @@ def _result_keys(item):
     return (from_name, to_name, rtype), labels
 
 
+def usage_keys(results) -> tuple[frozenset, frozenset]:
+    """(outputs, labels) that a list of result items uses: {(from_name, to_name, type)} and
+    {(from_name, label)}; the same sets are shared between callers to keep memory small."""
+    if not isinstance(results, (list, tuple)):
+        return _EMPTY
+    outputs, labels = set(), set()
+    for item in results:
+        keys = _result_keys(item)
+        if keys is None:
+            continue
+        outputs.add(keys[0])
+        labels.update((keys[0][0], label) for label in keys[1])
+    found = (frozenset(outputs), frozenset(labels))
+    return _SHARED.setdefault(found, found)
+
+
+_EMPTY = (frozenset(), frozenset())
+_SHARED: dict = {}
+
+
 class OutputUsage:
     """What existing completions use: counts per (from_name, to_name, type) and per (from_name, label).
 
@@ -52,15 +72,10 @@ class OutputUsage:
         self.labels: Counter = Counter()
 
     def add_results(self, results, weight: int = 1) -> None:
-        if not isinstance(results, (list, tuple)):
-            return
-        outputs, labels = set(), set()
-        for item in results:
-            keys = _result_keys(item)
-            if keys is None:
-                continue
-            outputs.add(keys[0])
-            labels.update((keys[0][0], label) for label in keys[1])
+        self.add_keys(*usage_keys(results), weight)
+
+    def add_keys(self, outputs, labels, weight: int = 1) -> None:
+        """Counts keys made by usage_keys() once (kept per task to skip re-reading results)."""
         self._add(self.outputs, outputs, weight)
         self._add(self.labels, labels, weight)
 

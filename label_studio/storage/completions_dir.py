@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 
 from .. import jsonio
-from .files import TEMP_MARK, atomic_write, fsync_path, read_bytes, remove_file, stamp
+from .files import TEMP_MARK, atomic_write, fsync_path, remove_file, stamp
 
 COMPLETIONS_DIR = "completions"
 
@@ -21,6 +21,8 @@ class Summary:
     completed_at: int | None = None
     max_id: int = 0
     broken: str | None = None
+    digest: object = None  # what the owner derives from all its results (see CompletionsDir)
+
 
     @property
     def completed(self):
@@ -38,14 +40,17 @@ def timestamp(value):
     return int(value)
 
 
-def summarize(record, file_stamp) -> Summary:
+def summarize(record, file_stamp, digest=None) -> Summary:
     completions = record.get("completions") if isinstance(record, dict) else None
     if not isinstance(completions, list):
         return Summary(file_stamp, broken="record has no completions list")
     summary = Summary(file_stamp)
+    results = []
     for completion in completions:
         if not isinstance(completion, dict):
             continue
+        if isinstance(completion.get("result"), list):
+            results += completion["result"]
         summary.count += 1
         summary.cancelled += is_cancelled(completion)
         created = timestamp(completion.get("created_at"))
@@ -54,6 +59,8 @@ def summarize(record, file_stamp) -> Summary:
         cid = completion.get("id")
         if isinstance(cid, int) and not isinstance(cid, bool) and cid > summary.max_id:
             summary.max_id = cid
+    if digest is not None:
+        summary.digest = digest(results)
     return summary
 
 
@@ -65,7 +72,10 @@ def _task_id(name):
 
 
 class CompletionsDir:
-    def __init__(self, project_dir):
+    def __init__(self, project_dir, digest=None):
+        """`digest(results)` is kept in each summary: a record's results, reduced to what its
+        owner needs later without reading the file again."""
+        self.digest = digest
         self.path = os.path.join(project_dir, COMPLETIONS_DIR)
         self.summaries: dict[int, Summary] = {}
         self.paths: dict[int, str] = {}
@@ -92,7 +102,7 @@ class CompletionsDir:
         except OSError:
             return None
         try:
-            return summarize(jsonio.loads(raw), file_stamp)
+            return summarize(jsonio.loads(raw), file_stamp, self.digest)
         except ValueError as exc:
             return Summary(file_stamp, broken=f"not valid JSON ({exc})")
 
@@ -134,7 +144,7 @@ class CompletionsDir:
             self.summaries[task_id] = Summary(file_stamp, broken=f"not valid JSON ({exc})")
             return None
         if old is None or old.stamp != file_stamp:
-            self.summaries[task_id] = summarize(record, file_stamp)
+            self.summaries[task_id] = summarize(record, file_stamp, self.digest)
             self.paths[task_id] = path
         return record if isinstance(record, dict) else None
 
@@ -142,7 +152,7 @@ class CompletionsDir:
         os.makedirs(self.path, exist_ok=True)
         path = self._file_path(task_id)
         atomic_write(path, jsonio.dumps(record, jsonio.RECORD))
-        self.summaries[task_id] = summarize(record, stamp(path))
+        self.summaries[task_id] = summarize(record, stamp(path), self.digest)
         self.paths[task_id] = path
 
     def remove(self, task_id):
@@ -158,19 +168,6 @@ class CompletionsDir:
         self.paths.clear()
         if os.path.isdir(self.path):
             fsync_path(self.path)
-
-    def iter_records(self):
-        """(task_id, record) for every readable record, in id order; for export and checks."""
-        for task_id in sorted(self.summaries):
-            raw = read_bytes(self._file_path(task_id))
-            if raw is None:
-                continue
-            try:
-                record = jsonio.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(record, dict):
-                yield task_id, record
 
 
 def _read_with_stamp(path):
