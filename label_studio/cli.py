@@ -188,8 +188,8 @@ def _serve(path, kw):
     options = ServerOptions(username=kw["username"], password=kw["password"], cors=kw["cors"],
                             debug=kw["debug"])
     app = create_app(project, options)
-    cert = kw["cert"] or settings.raw.get("cert")
-    key = kw["key"] or settings.raw.get("key")
+    cert = kw["cert"] or settings.tls_files[0]
+    key = kw["key"] or settings.tls_files[1]
     ssl_context = (cert, key) if cert and key else None
     scheme = "https" if ssl_context else "http"
     click.echo(f"Label Studio is serving {path} on {scheme}://{host}:{port}/")

@@ -20,6 +20,9 @@ SAMPLING_MODES = ("sequential", "uniform", "random-uniform",
                   "prediction-score-min", "prediction-score-max")
 DEFAULT_MAX_UPLOAD = 200 * 1024 * 1024
 DEFAULT_MAX_TASKS_PER_IMPORT = 1_000_000
+DEFAULT_MAX_ARCHIVE_MEMBERS = 100_000
+DEFAULT_MAX_UNPACKED_SIZE = 1024 ** 3
+DEFAULT_URL_IMPORT_TIMEOUT = 30.0
 SECRET_WORDS = ("password", "secret", "token", "key")
 
 
@@ -56,6 +59,12 @@ def _as_int(value, default):
         return int(value)
     except (TypeError, ValueError):
         return default
+
+
+def _positive(value, default):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return default
+    return value
 
 
 class Settings:
@@ -133,6 +142,38 @@ class Settings:
         return _as_int(self.raw.get("max_tasks_per_import"), DEFAULT_MAX_TASKS_PER_IMPORT)
 
     @property
+    def max_archive_members(self) -> int:
+        return _positive(self.raw.get("max_archive_members"), DEFAULT_MAX_ARCHIVE_MEMBERS)
+
+    @property
+    def max_unpacked_size(self) -> int:
+        return _positive(self.raw.get("max_unpacked_size"), DEFAULT_MAX_UNPACKED_SIZE)
+
+    @property
+    def url_import_timeout(self) -> float:
+        return _positive(self.raw.get("url_import_timeout"), DEFAULT_URL_IMPORT_TIMEOUT)
+
+    @property
+    def allow_private_urls(self) -> bool:
+        return self.raw.get("allow_private_urls") is True
+
+    @property
+    def drop_folder(self):
+        """(absolute folder, input format) of the drop-in folder recorded at init, or None."""
+        spec = self.raw.get("drop_folder")
+        if not isinstance(spec, dict):
+            return None
+        path, input_format = spec.get("path"), spec.get("input_format")
+        if not isinstance(path, str) or not os.path.isabs(path):
+            return None
+        return path, input_format
+
+    @property
+    def tls_files(self):
+        """(cert, key) stored by `init --cert --key`, or (None, None)."""
+        return self.raw.get("cert") or None, self.raw.get("key") or None
+
+    @property
     def allow_serving_local_files(self) -> bool:
         return self.raw.get("allow_serving_local_files") is True
 
@@ -140,10 +181,7 @@ class Settings:
     def local_file_roots(self) -> list:
         """Absolute folders whose files tasks may reference as /data/<name>?d=<folder>: the
         drop-in folder recorded at init and the folders of `local_files_root`."""
-        roots = []
-        drop = self.raw.get("drop_folder")
-        if isinstance(drop, dict):
-            roots.append(drop.get("path"))
+        roots = [self.drop_folder[0]] if self.drop_folder else []
         configured = self.raw.get("local_files_root")
         roots += configured if isinstance(configured, list) else [configured]
         return [r for r in roots if isinstance(r, str) and os.path.isabs(r)]

@@ -22,11 +22,10 @@ STATE_NAME = ".ls-drop-folder.json"
 
 def configured(project_dir, settings, current=None):
     """The project's DropFolder, or None; `current` is kept when the setting is unchanged."""
-    spec = settings.raw.get(SETTINGS_KEY)
-    if not isinstance(spec, dict):
+    if settings.drop_folder is None:
         return None
-    path, input_format = spec.get("path"), spec.get("input_format")
-    if not isinstance(path, str) or not os.path.isabs(path) or input_format not in FOLDER_FORMATS:
+    path, input_format = settings.drop_folder
+    if input_format not in FOLDER_FORMATS:
         return None
     if current is not None and (current.path, current.input_format) == (path, input_format):
         return current

@@ -1,11 +1,8 @@
 """How much one import may bring in; read from config.json, with safe defaults."""
 from dataclasses import dataclass
 
-GIB = 1024 ** 3
-
-DEFAULT_MAX_ARCHIVE_MEMBERS = 100_000
-DEFAULT_MAX_UNPACKED_SIZE = 1 * GIB
-DEFAULT_URL_TIMEOUT = 30.0
+from ..settings import (DEFAULT_MAX_ARCHIVE_MEMBERS, DEFAULT_MAX_UNPACKED_SIZE,
+                        DEFAULT_URL_IMPORT_TIMEOUT as DEFAULT_URL_TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -19,20 +16,12 @@ class ImportLimits:
 
     @classmethod
     def from_settings(cls, settings, allow_private_urls=None):
-        raw = settings.raw
-        allowed = raw.get("allow_private_urls") is True
         return cls(
             max_upload_size=settings.max_upload_size,
             max_tasks=settings.max_tasks_per_import,
-            max_archive_members=_positive(raw.get("max_archive_members"),
-                                          DEFAULT_MAX_ARCHIVE_MEMBERS),
-            max_unpacked_size=_positive(raw.get("max_unpacked_size"), DEFAULT_MAX_UNPACKED_SIZE),
-            url_timeout=_positive(raw.get("url_import_timeout"), DEFAULT_URL_TIMEOUT),
-            allow_private_urls=allowed if allow_private_urls is None else allow_private_urls,
+            max_archive_members=settings.max_archive_members,
+            max_unpacked_size=settings.max_unpacked_size,
+            url_timeout=settings.url_import_timeout,
+            allow_private_urls=(settings.allow_private_urls if allow_private_urls is None
+                                else allow_private_urls),
         )
-
-
-def _positive(value, default):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        return default
-    return value
