@@ -1,41 +1,31 @@
 """Project: the one object a request or a command talks to.
 
-It holds the settings, the label config, the tasks and the summaries of the completion
-records, keeps them in step with the folder (files edited by hand are seen on the next call),
-and performs every change under the project lock. It knows nothing about HTTP.
+Reading tasks, importing, completions and label config changes, as plain Python values and
+typed errors; it knows nothing about HTTP. Keeping the files and memory in step, and the
+lock around every change, is ProjectState's job (project_state.py).
 """
-import gc
 import logging
 import os
-import random
 import time
-from contextlib import contextmanager
 
 from . import sampling
-from .errors import Conflict, LabelStudioError, NotFound, Unprocessable, ValidationError
-from .importers import drop_folder
-from .label_config import (LabelConfigError, OutputUsage, check_against_data,
-                           parse_label_config, usage_keys)
-from .settings import CONFIG_NAME, Settings
-from .storage.completions_dir import CompletionsDir, is_cancelled, timestamp
-from .storage.files import ProjectLock, StateFile, atomic_write, read_bytes, \
-    remove_stale_temp_files, stamp
-from .storage.tasks_json import TasksJson
-from .task_index import TaskIndex, parse_order
+from .errors import NotFound, Unprocessable, ValidationError
+from .label_config import LabelConfigError, OutputUsage, check_against_data, parse_label_config
+from .project_state import LABEL_CONFIG_NAME, ProjectNotFound, ProjectState
+
+__all__ = ["Project", "ProjectNotFound"]
+from .settings import CONFIG_NAME
+from .storage.completions_dir import is_cancelled, timestamp
+from .storage.files import atomic_write, stamp
+from .task_index import parse_order
 
 log = logging.getLogger(__name__)
 
-LABEL_CONFIG_NAME = "config.xml"
-EMPTY_LABEL_CONFIG = "<View></View>"
 UNDEFINED_KEY = "$undefined$"
 AVAILABLE_STORAGES = [
     ["completions-dir", 'Local [completions are in "completions" directory]'],
     ["tasks-json", 'Local [loading tasks from "tasks.json" file]'],
 ]
-
-
-class ProjectNotFound(Exception):
-    pass
 
 
 def now():
@@ -48,165 +38,8 @@ def format_completed_at(ts):
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
 
-class Project:
-    def __init__(self, path, name=None, multi_session=False):
-        self.path = os.path.abspath(path)
-        self.name = name if name is not None else path
-        self.multi_session = multi_session
-        if not os.path.isdir(self.path):
-            raise ProjectNotFound(f'Project directory "{path}" not found. '
-                                  f"Create it first with `label-studio init {path}`")
-        if not os.path.isfile(os.path.join(self.path, CONFIG_NAME)):
-            raise ProjectNotFound(f'Couldn\'t find config file {CONFIG_NAME} in project directory '
-                                  f'"{path}"; run `label-studio init {path}` first')
-        self.lock = ProjectLock(self.path)
-        self.state_file = StateFile(self.path)
-        self.source = TasksJson(self.path, self.name.rstrip("/") or ".")
-        # each record's label usage is kept, so a config check needs no file reads
-        self.completions = CompletionsDir(self.path, digest=usage_keys)
-        self.index = TaskIndex()
-        self.tasks = {}
-        self.rng = random.Random()
-        self.last_task_id = -1
-        self.last_completion_id = 0
-        self._stamps = {}
-        self._gens = (None, None)
-        self._reload_all = True
-        self._dirty = set()
-        self.load_warnings = {}
-        self.drop_folder = None
-        self._tasks_file_problem = None
-        with self.lock.local:
-            self.sync()
-        remove_stale_temp_files(self.path)
-        remove_stale_temp_files(self.completions.path)
-
-    # ------------------------------------------------------------------ keeping in step
-
-    def sync(self):
-        """Notice what changed on disk since the last call; cheap when nothing did."""
-        state = self.state_file.read()
-        gens = (state.get("tasks_gen"), state.get("completions_gen"))
-        config_stamp = stamp(os.path.join(self.path, CONFIG_NAME))
-        if self._reload_all or config_stamp != self._stamps.get("config"):
-            self._load_settings(config_stamp)
-        xml_stamp = stamp(os.path.join(self.path, LABEL_CONFIG_NAME))
-        if self._reload_all or xml_stamp != self._stamps.get("xml"):
-            self._load_label_config(xml_stamp)
-        tasks_changed = (self._reload_all or gens[0] != self._gens[0]
-                         or self.source.stamp() != self._stamps.get("tasks"))
-        dir_stamp = self.completions.dir_stamp()
-        if self._reload_all or gens[1] != self._gens[1] or dir_stamp != self._stamps.get("dir"):
-            with _collector_paused():
-                changed = self.completions.rescan()
-            self._stamps["dir"] = dir_stamp
-            self._note_broken_records()
-            if not tasks_changed:
-                for task_id in changed:
-                    self.index.set_summary(task_id, self.completions.summaries.get(task_id))
-        if tasks_changed:
-            with _collector_paused():
-                self._load_tasks()
-        self._gens = gens
-        self._reload_all = False
-        self.last_task_id = max(self.last_task_id, _int(state.get("last_task_id"), -1))
-        self.last_completion_id = max(self.last_completion_id,
-                                      _int(state.get("last_completion_id"), 0))
-
-    def _load_settings(self, config_stamp):
-        try:
-            self.settings = Settings.load(self.path)
-            self.load_warnings.pop("config", None)
-        except (OSError, ValueError) as exc:
-            if not hasattr(self, "settings"):
-                self.settings = Settings({})
-            self.load_warnings["config"] = f"{CONFIG_NAME} could not be read: {exc}"
-        if self.settings.sampling not in sampling.KNOWN:
-            self.load_warnings["sampling"] = (f'Unknown sampling method "{self.settings.sampling}";'
-                                              " using sequential")
-        else:
-            self.load_warnings.pop("sampling", None)
-        self.drop_folder = drop_folder.configured(self.path, self.settings, self.drop_folder)
-        self._stamps["config"] = config_stamp
-
-    def _load_label_config(self, xml_stamp):
-        raw = read_bytes(os.path.join(self.path, LABEL_CONFIG_NAME))
-        text = raw.decode("utf-8", "replace") if raw else EMPTY_LABEL_CONFIG
-        try:
-            self.label_config = parse_label_config(text)
-            self.load_warnings.pop("label_config", None)
-        except LabelConfigError as exc:
-            self.label_config = _lenient_label_config(text)
-            self.load_warnings["label_config"] = ("config.xml has problems: "
-                                                  + "; ".join(exc.messages))
-        self._stamps["xml"] = xml_stamp
-
-    def _load_tasks(self):
-        self._stamps["tasks"] = self.source.stamp()
-        self.tasks, warnings = self.source.load()
-        if warnings:
-            self.load_warnings["tasks"] = "; ".join(warnings[:20])
-        else:
-            self.load_warnings.pop("tasks", None)
-        self._tasks_file_problem = "; ".join(warnings[:3]) if warnings else None
-        self.index.rebuild(self.tasks, self.completions.summaries)
-        if self.tasks:
-            self.last_task_id = max(self.last_task_id, next(reversed(self.tasks)))
-        summaries = self.completions.summaries.values()
-        self.last_completion_id = max([self.last_completion_id]
-                                      + [s.max_id for s in summaries])
-
-    def _note_broken_records(self):
-        broken = [f"completions/{task_id}.json: {s.broken}"
-                  for task_id, s in sorted(self.completions.summaries.items()) if s.broken]
-        if broken:
-            self.load_warnings["completions"] = "; ".join(broken[:20])
-        else:
-            self.load_warnings.pop("completions", None)
-        for summary in self.completions.summaries.values():
-            self.last_completion_id = max(self.last_completion_id, summary.max_id)
-
-    @contextmanager
-    def reading(self):
-        with self.lock.local:
-            self.sync()
-            self._import_dropped_files()
-            yield
-
-    @contextmanager
-    def writing(self):
-        """Take the lock, re-check the files, change them, then tell other processes."""
-        with self.lock.exclusive():
-            self.sync()
-            self._dirty = set()
-            try:
-                yield
-            except LabelStudioError:
-                # domain errors are raised before anything changes
-                raise
-            except BaseException:
-                # a write failed half way (disk full...): memory may be ahead of the disk
-                self._reload_all = True
-                raise
-            finally:
-                if self._dirty:
-                    self._commit_state()
-
-    def _commit_state(self):
-        state = self.state_file.read()
-        for part in ("tasks", "completions"):
-            key = f"{part}_gen"
-            if part in self._dirty:
-                state[key] = _int(state.get(key), 0) + 1
-        state["last_task_id"] = self.last_task_id
-        state["last_completion_id"] = self.last_completion_id
-        self.state_file.write(state)
-        self._gens = (state.get("tasks_gen"), state.get("completions_gen"))
-        if "tasks" in self._dirty:
-            self._stamps["tasks"] = self.source.stamp()
-        if "completions" in self._dirty:
-            self._stamps["dir"] = self.completions.dir_stamp()
-        self._dirty = set()
+class Project(ProjectState):
+    """The operations of a project (see ProjectState for how it stays in step with disk)."""
 
     # ------------------------------------------------------------------ reading
 
@@ -447,37 +280,6 @@ class Project:
 
     # ------------------------------------------------------------------ completions
 
-    def _check_tasks_writable(self):
-        # rewriting a file we could not fully read would lose what we skipped
-        if self._tasks_file_problem:
-            raise Conflict(f"tasks.json was not fully readable ({self._tasks_file_problem}); "
-                           "fix it by hand before changing tasks")
-
-    def _append_tasks(self, new_tasks):
-        """New tasks go to the end of tasks.json; the stored ones are copied, not re-encoded."""
-        grown = len(self.tasks) > len(new_tasks)
-        if grown and self.source.stamp() == self._stamps.get("tasks"):
-            self._dirty.add("tasks")
-            if self.source.append(new_tasks, self.tasks):
-                return
-        self._save_tasks()
-
-    def _save_tasks(self):
-        self._dirty.add("tasks")
-        self.source.save(self.tasks)
-
-    def _record_for_update(self, task_id):
-        """The task's record as on disk now, or None; refuses to overwrite a broken one."""
-        summary = self.completions.summaries.get(task_id)
-        if summary is None:
-            return None
-        record = self.completions.read(task_id)
-        summary = self.completions.summaries.get(task_id)
-        if summary is not None and summary.broken:
-            raise Conflict(f"completions/{task_id}.json is broken ({summary.broken}); "
-                           "fix or remove it first")
-        return record
-
     def _completion_for_update(self, task_id, completion_id):
         """(record, completion) for a change to one completion; 404 when either is unknown."""
         if task_id not in self.tasks:
@@ -557,16 +359,6 @@ class Project:
             if not self.settings.allow_delete_completions:
                 raise Unprocessable("Completion removing is not allowed in server config")
 
-    def _write_record(self, task_id, record):
-        self._dirty.add("completions")
-        self.completions.write(task_id, record)
-        self.index.set_summary(task_id, self.completions.summaries.get(task_id))
-
-    def _remove_record(self, task_id):
-        self._dirty.add("completions")
-        self.completions.remove(task_id)
-        self.index.set_summary(task_id, None)
-
     # ------------------------------------------------------------------ config
 
     def set_label_config(self, text):
@@ -608,19 +400,6 @@ class Project:
             self._stamps["config"] = stamp(os.path.join(self.path, CONFIG_NAME))
 
 
-@contextmanager
-def _collector_paused():
-    """Loading a large project allocates millions of objects that live on; letting the
-    cyclic garbage collector scan them all, again and again, would double the load time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _find_completion(record, completion_id):
     completions = record.get("completions") if record else None
     if not isinstance(completions, list):
@@ -629,16 +408,3 @@ def _find_completion(record, completion_id):
         if isinstance(completion, dict) and completion.get("id") == completion_id:
             return completion
     return None
-
-
-def _lenient_label_config(text):
-    """A config that fails our checks still serves what can be read from it."""
-    try:
-        return parse_label_config(text, validate=False)
-    except (TypeError, LabelConfigError):
-        return parse_label_config(EMPTY_LABEL_CONFIG)
-
-
-def _int(value, default):
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
-

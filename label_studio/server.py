@@ -10,7 +10,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from .api import register_blueprints
-from .api.common import json_response
+from .api.common import drain_request_body, json_response
 from .errors import LabelStudioError
 from .label_config import LabelConfigError
 from .project import Project
@@ -121,6 +121,7 @@ def _install_error_handlers(app, options):
             detail = f"Method {request.method} is not allowed on {request.path}"
         elif exc.code == 413:
             detail = "The request body is larger than the allowed size"
+            drain_request_body()
         response = json_response({"status": exc.code, "detail": detail}, status=exc.code)
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)

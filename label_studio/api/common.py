@@ -87,3 +87,24 @@ def json_type(value):
     names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
              int: "a number", float: "a number", type(None): "null"}
     return names.get(type(value), type(value).__name__)
+
+
+DRAIN_LIMIT = 64 * 1024 * 1024
+
+
+def drain_request_body():
+    """Reads and drops the rest of a refused body: closing a socket with unread data makes
+    the kernel reset the connection, and the client may never see our 413. Past a cap the
+    client gets the reset (and a slow upload stops)."""
+    length = request.content_length
+    stream = request.environ.get("wsgi.input")
+    if stream is None or not length or length > DRAIN_LIMIT:
+        return
+    try:
+        while length > 0:
+            chunk = stream.read(min(length, 1 << 16))
+            if not chunk:
+                break
+            length -= len(chunk)
+    except OSError:
+        pass

@@ -7,7 +7,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .. import importers, jsonio, ml
 from ..errors import ValidationError
 from ..label_config import LabelConfigError
-from .common import empty_response, json_object, json_response, project, raw_body
+from .common import (drain_request_body, empty_response, json_object, json_response, project,
+                     raw_body)
 from .import_input import read_import_request
 
 bp = Blueprint("project", __name__)
@@ -98,6 +99,7 @@ def import_tasks():
         detail = exc.detail if isinstance(exc.detail, list) else [exc.detail]
         return json_response(detail, status=400)
     except RequestEntityTooLarge:
+        drain_request_body()
         return json_response({"status": 413, "detail": f"Maximum total size of all files is "
                               f"{size_limit} bytes"}, status=413)
     result["duration"] = round(time.perf_counter() - started, 6)

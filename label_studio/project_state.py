@@ -1,0 +1,256 @@
+"""ProjectState: a project's files held in memory and kept in step with the folder.
+
+It loads config.json, config.xml, tasks.json and the completion summaries, notices on every
+call what changed on disk (a cheap check of stamps and write generations), and wraps every
+change in the project lock: take the lock, re-check the files, write, tell other processes.
+Project (project.py) builds the operations on top of it.
+"""
+import gc
+import os
+import random
+from contextlib import contextmanager
+
+from . import sampling
+from .errors import Conflict, LabelStudioError
+from .importers import drop_folder
+from .label_config import LabelConfigError, parse_label_config, usage_keys
+from .settings import CONFIG_NAME, Settings
+from .storage.completions_dir import CompletionsDir
+from .storage.files import ProjectLock, StateFile, read_bytes, remove_stale_temp_files, stamp
+from .storage.tasks_json import TasksJson
+from .task_index import TaskIndex
+
+LABEL_CONFIG_NAME = "config.xml"
+EMPTY_LABEL_CONFIG = "<View></View>"
+
+
+class ProjectNotFound(Exception):
+    pass
+
+
+class ProjectState:
+    def __init__(self, path, name=None, multi_session=False):
+        self.path = os.path.abspath(path)
+        self.name = name if name is not None else path
+        self.multi_session = multi_session
+        if not os.path.isdir(self.path):
+            raise ProjectNotFound(f'Project directory "{path}" not found. '
+                                  f"Create it first with `label-studio init {path}`")
+        if not os.path.isfile(os.path.join(self.path, CONFIG_NAME)):
+            raise ProjectNotFound(f'Couldn\'t find config file {CONFIG_NAME} in project directory '
+                                  f'"{path}"; run `label-studio init {path}` first')
+        self.lock = ProjectLock(self.path)
+        self.state_file = StateFile(self.path)
+        self.source = TasksJson(self.path, self.name.rstrip("/") or ".")
+        # each record's label usage is kept, so a config check needs no file reads
+        self.completions = CompletionsDir(self.path, digest=usage_keys)
+        self.index = TaskIndex()
+        self.tasks = {}
+        self.rng = random.Random()
+        self.last_task_id = -1
+        self.last_completion_id = 0
+        self._stamps = {}
+        self._gens = (None, None)
+        self._reload_all = True
+        self._dirty = set()
+        self.load_warnings = {}
+        self.drop_folder = None
+        self._tasks_file_problem = None
+        with self.lock.local:
+            self.sync()
+        remove_stale_temp_files(self.path)
+        remove_stale_temp_files(self.completions.path)
+
+    def sync(self):
+        """Notice what changed on disk since the last call; cheap when nothing did."""
+        state = self.state_file.read()
+        gens = (state.get("tasks_gen"), state.get("completions_gen"))
+        config_stamp = stamp(os.path.join(self.path, CONFIG_NAME))
+        if self._reload_all or config_stamp != self._stamps.get("config"):
+            self._load_settings(config_stamp)
+        xml_stamp = stamp(os.path.join(self.path, LABEL_CONFIG_NAME))
+        if self._reload_all or xml_stamp != self._stamps.get("xml"):
+            self._load_label_config(xml_stamp)
+        tasks_changed = (self._reload_all or gens[0] != self._gens[0]
+                         or self.source.stamp() != self._stamps.get("tasks"))
+        dir_stamp = self.completions.dir_stamp()
+        if self._reload_all or gens[1] != self._gens[1] or dir_stamp != self._stamps.get("dir"):
+            with _collector_paused():
+                changed = self.completions.rescan()
+            self._stamps["dir"] = dir_stamp
+            self._note_broken_records()
+            if not tasks_changed:
+                for task_id in changed:
+                    self.index.set_summary(task_id, self.completions.summaries.get(task_id))
+        if tasks_changed:
+            with _collector_paused():
+                self._load_tasks()
+        self._gens = gens
+        self._reload_all = False
+        self.last_task_id = max(self.last_task_id, _int(state.get("last_task_id"), -1))
+        self.last_completion_id = max(self.last_completion_id,
+                                      _int(state.get("last_completion_id"), 0))
+
+    def _load_settings(self, config_stamp):
+        try:
+            self.settings = Settings.load(self.path)
+            self.load_warnings.pop("config", None)
+        except (OSError, ValueError) as exc:
+            if not hasattr(self, "settings"):
+                self.settings = Settings({})
+            self.load_warnings["config"] = f"{CONFIG_NAME} could not be read: {exc}"
+        if self.settings.sampling not in sampling.KNOWN:
+            self.load_warnings["sampling"] = (f'Unknown sampling method "{self.settings.sampling}";'
+                                              " using sequential")
+        else:
+            self.load_warnings.pop("sampling", None)
+        self.drop_folder = drop_folder.configured(self.path, self.settings, self.drop_folder)
+        self._stamps["config"] = config_stamp
+
+    def _load_label_config(self, xml_stamp):
+        raw = read_bytes(os.path.join(self.path, LABEL_CONFIG_NAME))
+        text = raw.decode("utf-8", "replace") if raw else EMPTY_LABEL_CONFIG
+        try:
+            self.label_config = parse_label_config(text)
+            self.load_warnings.pop("label_config", None)
+        except LabelConfigError as exc:
+            self.label_config = _lenient_label_config(text)
+            self.load_warnings["label_config"] = ("config.xml has problems: "
+                                                  + "; ".join(exc.messages))
+        self._stamps["xml"] = xml_stamp
+
+    def _load_tasks(self):
+        self._stamps["tasks"] = self.source.stamp()
+        self.tasks, warnings = self.source.load()
+        if warnings:
+            self.load_warnings["tasks"] = "; ".join(warnings[:20])
+        else:
+            self.load_warnings.pop("tasks", None)
+        self._tasks_file_problem = "; ".join(warnings[:3]) if warnings else None
+        self.index.rebuild(self.tasks, self.completions.summaries)
+        if self.tasks:
+            self.last_task_id = max(self.last_task_id, next(reversed(self.tasks)))
+        summaries = self.completions.summaries.values()
+        self.last_completion_id = max([self.last_completion_id]
+                                      + [s.max_id for s in summaries])
+
+    def _note_broken_records(self):
+        broken = [f"completions/{task_id}.json: {s.broken}"
+                  for task_id, s in sorted(self.completions.summaries.items()) if s.broken]
+        if broken:
+            self.load_warnings["completions"] = "; ".join(broken[:20])
+        else:
+            self.load_warnings.pop("completions", None)
+        for summary in self.completions.summaries.values():
+            self.last_completion_id = max(self.last_completion_id, summary.max_id)
+
+    @contextmanager
+    def reading(self):
+        with self.lock.local:
+            self.sync()
+            self._import_dropped_files()
+            yield
+
+    @contextmanager
+    def writing(self):
+        """Take the lock, re-check the files, change them, then tell other processes."""
+        with self.lock.exclusive():
+            self.sync()
+            self._dirty = set()
+            try:
+                yield
+            except LabelStudioError:
+                # domain errors are raised before anything changes
+                raise
+            except BaseException:
+                # a write failed half way (disk full...): memory may be ahead of the disk
+                self._reload_all = True
+                raise
+            finally:
+                if self._dirty:
+                    self._commit_state()
+
+    def _commit_state(self):
+        state = self.state_file.read()
+        for part in ("tasks", "completions"):
+            key = f"{part}_gen"
+            if part in self._dirty:
+                state[key] = _int(state.get(key), 0) + 1
+        state["last_task_id"] = self.last_task_id
+        state["last_completion_id"] = self.last_completion_id
+        self.state_file.write(state)
+        self._gens = (state.get("tasks_gen"), state.get("completions_gen"))
+        if "tasks" in self._dirty:
+            self._stamps["tasks"] = self.source.stamp()
+        if "completions" in self._dirty:
+            self._stamps["dir"] = self.completions.dir_stamp()
+        self._dirty = set()
+
+    # ------------------------------------------------------------------ low-level writes
+
+    def _check_tasks_writable(self):
+        # rewriting a file we could not fully read would lose what we skipped
+        if self._tasks_file_problem:
+            raise Conflict(f"tasks.json was not fully readable ({self._tasks_file_problem}); "
+                           "fix it by hand before changing tasks")
+
+    def _append_tasks(self, new_tasks):
+        """New tasks go to the end of tasks.json; the stored ones are copied, not re-encoded."""
+        grown = len(self.tasks) > len(new_tasks)
+        if grown and self.source.stamp() == self._stamps.get("tasks"):
+            self._dirty.add("tasks")
+            if self.source.append(new_tasks, self.tasks):
+                return
+        self._save_tasks()
+
+    def _save_tasks(self):
+        self._dirty.add("tasks")
+        self.source.save(self.tasks)
+
+    def _record_for_update(self, task_id):
+        """The task's record as on disk now, or None; refuses to overwrite a broken one."""
+        summary = self.completions.summaries.get(task_id)
+        if summary is None:
+            return None
+        record = self.completions.read(task_id)
+        summary = self.completions.summaries.get(task_id)
+        if summary is not None and summary.broken:
+            raise Conflict(f"completions/{task_id}.json is broken ({summary.broken}); "
+                           "fix or remove it first")
+        return record
+
+    def _write_record(self, task_id, record):
+        self._dirty.add("completions")
+        self.completions.write(task_id, record)
+        self.index.set_summary(task_id, self.completions.summaries.get(task_id))
+
+    def _remove_record(self, task_id):
+        self._dirty.add("completions")
+        self.completions.remove(task_id)
+        self.index.set_summary(task_id, None)
+
+
+@contextmanager
+def _collector_paused():
+    """Loading a large project allocates millions of objects that live on; letting the
+    cyclic garbage collector scan them all, again and again, would double the load time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _lenient_label_config(text):
+    """A config that fails our checks still serves what can be read from it."""
+    try:
+        return parse_label_config(text, validate=False)
+    except (TypeError, LabelConfigError):
+        return parse_label_config(EMPTY_LABEL_CONFIG)
+
+
+def _int(value, default):
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
