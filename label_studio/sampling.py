@@ -15,17 +15,7 @@ def next_task_id(index, mode, rng=random):
     if mode in ("uniform", "random-uniform"):
         return candidates[rng.randrange(len(candidates))]
     if mode in ("prediction-score-min", "prediction-score-max"):
-        return _by_score(index, candidates, highest=mode.endswith("max"))
+        # only tasks with a scored stored prediction are candidates (legacy); ties: lowest id
+        ranked = index.open_by_score_desc if mode.endswith("max") else index.open_by_score
+        return ranked.first()[1] if ranked else None
     return candidates.first()
-
-
-def _by_score(index, candidates, highest):
-    # only tasks with a scored stored prediction are candidates (legacy); ties go to the lowest id
-    best = None
-    for task_id, score in index.scores.items():
-        if task_id not in candidates:
-            continue
-        key = (-score if highest else score, task_id)
-        if best is None or key < best:
-            best = key
-    return None if best is None else best[1]

@@ -3,6 +3,7 @@
 They answer paging, ordering, `next` and the data-key counts without touching every task:
 a request costs what its answer needs.
 """
+import math
 from collections import Counter
 
 from .sortedlist import SortedList
@@ -27,7 +28,7 @@ def mean_score(task):
         return None
     scores = [p["score"] for p in predictions
               if isinstance(p, dict) and isinstance(p.get("score"), (int, float))
-              and not isinstance(p.get("score"), bool)]
+              and not isinstance(p.get("score"), bool) and math.isfinite(p["score"])]
     return sum(scores) / len(scores) if scores else None
 
 
@@ -47,6 +48,9 @@ class TaskIndex:
         self.cancelled_desc = SortedList()
         self.key_counts = Counter()
         self.scores = {}
+        # uncompleted tasks with a scored prediction, for the prediction-score sampling modes
+        self.open_by_score = SortedList()
+        self.open_by_score_desc = SortedList()
         self._placed = {}
 
     def rebuild(self, tasks, summaries):
@@ -76,6 +80,9 @@ class TaskIndex:
         self.timed_desc = SortedList(desc)
         self.cancelled_asc = SortedList(c_asc)
         self.cancelled_desc = SortedList(c_desc)
+        open_scores = [(score, i) for i, score in self.scores.items() if not self._placed[i][0]]
+        self.open_by_score = SortedList(open_scores)
+        self.open_by_score_desc = SortedList((-score, i) for score, i in open_scores)
 
     @property
     def completed_count(self):
@@ -90,6 +97,7 @@ class TaskIndex:
         self._placed[task_id] = (False, None, 0)
         self.uncompleted.add(task_id)
         self.untimed.add(task_id)
+        self._track_score(task_id, True)
         if summary is not None:
             self.set_summary(task_id, summary)
 
@@ -97,16 +105,19 @@ class TaskIndex:
         if not self.ids.discard(task_id):
             return
         self.key_counts.subtract(data_keys(task))
+        self._track_score(task_id, False)
         self.scores.pop(task_id, None)
         self._unplace(task_id, self._placed.pop(task_id))
 
     def replace_task(self, task_id, old, new):
         self.key_counts.subtract(data_keys(old))
         self.key_counts.update(data_keys(new))
+        self._track_score(task_id, False)
         self.scores.pop(task_id, None)
         score = mean_score(new)
         if score is not None:
             self.scores[task_id] = score
+        self._track_score(task_id, not self._placed[task_id][0])
 
     def set_summary(self, task_id, summary):
         """A task's completions record changed (or vanished: summary None)."""
@@ -116,6 +127,8 @@ class TaskIndex:
         new = _place(summary)
         if new == old:
             return
+        if new[0] != old[0]:
+            self._track_score(task_id, not new[0])
         self._unplace(task_id, old)
         self._placed[task_id] = new
         if not new[0]:
@@ -128,6 +141,18 @@ class TaskIndex:
         else:
             self.timed_asc.add(new[1] << _ID_BITS | task_id)
             self.timed_desc.add(-new[1] << _ID_BITS | task_id)
+
+    def _track_score(self, task_id, is_open):
+        """Keeps an uncompleted task's score in (or a completed one's out of) the score lists."""
+        score = self.scores.get(task_id)
+        if score is None:
+            return
+        if is_open:
+            self.open_by_score.add((score, task_id))
+            self.open_by_score_desc.add((-score, task_id))
+        else:
+            self.open_by_score.discard((score, task_id))
+            self.open_by_score_desc.discard((-score, task_id))
 
     def _unplace(self, task_id, place):
         completed, ts, _ = place

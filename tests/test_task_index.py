@@ -23,6 +23,13 @@ def reference(tasks, summaries, name, descending):
     return ranked + sorted(set(tasks) - set(done))
 
 
+def scored_task(rng, task_id):
+    task = {"data": {"k": task_id}}
+    if rng.random() < 0.5:
+        task["predictions"] = [{"result": [], "score": rng.choice([0.1, 0.5, 0.9])}]
+    return task
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_pages_match_a_full_sort_after_random_changes(monkeypatch, seed):
     monkeypatch.setattr(sortedlist, "_LOAD", 3)  # many small sublists
@@ -32,9 +39,14 @@ def test_pages_match_a_full_sort_after_random_changes(monkeypatch, seed):
     for step in range(400):
         action = rng.random()
         if action < 0.35 or not tasks:
-            tasks[next_id] = {"data": {"k": next_id}}
+            tasks[next_id] = scored_task(rng, next_id)
             index.add_task(next_id, tasks[next_id])
             next_id += 1
+        elif action < 0.4:
+            target = rng.choice(list(tasks))
+            new = scored_task(rng, target)
+            index.replace_task(target, tasks[target], new)
+            tasks[target] = new
         elif action < 0.45:
             victim = rng.choice(list(tasks))
             index.remove_task(victim, tasks.pop(victim))
@@ -63,8 +75,12 @@ def test_pages_match_a_full_sort_after_random_changes(monkeypatch, seed):
                         assert got == expected, (name, descending)
                 done = sum(1 for i, s in summaries.items() if i in tasks and s.count > 0)
                 assert candidate.completed_count == done
-                assert list(candidate.uncompleted) == sorted(
-                    i for i in tasks if not (i in summaries and summaries[i].count > 0))
+                open_ids = [i for i in tasks if not (i in summaries and summaries[i].count > 0)]
+                assert list(candidate.uncompleted) == sorted(open_ids)
+                scored = [(tasks[i]["predictions"][0]["score"], i) for i in open_ids
+                          if tasks[i].get("predictions")]
+                assert list(candidate.open_by_score) == sorted(scored)
+                assert list(candidate.open_by_score_desc) == sorted((-s, i) for s, i in scored)
 
 
 def test_sortedlist_against_a_plain_list(monkeypatch):
