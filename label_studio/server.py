@@ -1,5 +1,6 @@
 """create_app: the Flask application, its error handling, auth and CORS."""
 import base64
+import errno
 import binascii
 import hmac
 import logging
@@ -126,6 +127,14 @@ def _install_error_handlers(app, options):
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
+
+    @app.errorhandler(OSError)
+    def disk_error(exc):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            log.error("Write failed on %s %s: %s", request.method, request.path, exc)
+            return json_response({"status": 507, "detail": "The disk is full: the change was "
+                                  "not saved; free some space and try again"}, status=507)
+        return unexpected_error(exc)
 
     @app.errorhandler(Exception)
     def unexpected_error(exc):

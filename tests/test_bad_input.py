@@ -95,3 +95,26 @@ def test_oversized_body_is_413(seeded, project_dir):
     assert r.status_code == 413
     assert r.get_json()["status"] == 413
     assert folder_snapshot(project_dir) == before
+
+
+def test_a_full_disk_is_a_507_and_the_project_stays_consistent(seeded, project_dir, monkeypatch):
+    import errno
+    import os as os_module
+
+    real_write = os_module.write
+
+    def full_disk(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    before = folder_snapshot(project_dir)
+    monkeypatch.setattr(os_module, "write", full_disk)
+    r = seeded.post("/api/tasks/0/completions", json={"result": [], "lead_time": 1})
+    monkeypatch.setattr(os_module, "write", real_write)
+    assert r.status_code == 507
+    assert "disk is full" in r.get_json()["detail"]
+    after = folder_snapshot(project_dir)
+    # only our hidden write counters may move (a failed write still tells other processes)
+    assert {k: v for k, v in after.items() if k != ".ls-state.json"} == {
+        k: v for k, v in before.items() if k != ".ls-state.json"}
+    assert len(seeded.get("/api/tasks/0").get_json()["completions"]) == 1
+    assert seeded.post("/api/tasks/0/completions", json={"result": []}).status_code == 201
