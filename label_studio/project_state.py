@@ -208,10 +208,10 @@ class ProjectState:
         self.source.save(self.tasks)
 
     def _record_for_update(self, task_id):
-        """The task's record as on disk now, or None; refuses to overwrite a broken one."""
-        summary = self.completions.summaries.get(task_id)
-        if summary is None:
-            return None
+        """The task's record as on disk now, or None; refuses to overwrite a broken one.
+
+        Read even when no record is known: one dropped in by hand within the folder's clock
+        tick would not have changed its stamp, and must not be overwritten."""
         record = self.completions.read(task_id)
         summary = self.completions.summaries.get(task_id)
         if summary is not None and summary.broken:
