@@ -202,10 +202,7 @@ class Project(ProjectState):
             for task_id, task in zip(new_ids, tasks):
                 self.index.add_task(task_id, task)
         for task_id, record in records:
-            self._dirty.add("completions")
-            self.completions.write(task_id, record)
-            if not rebuild:
-                self.index.set_summary(task_id, self.completions.summaries.get(task_id))
+            self._write_record(task_id, record)
         if rebuild:
             self.index.rebuild(self.tasks, self.completions.summaries)
         return new_ids, completion_count, prediction_count

@@ -16,7 +16,8 @@ from .importers import drop_folder
 from .label_config import LabelConfigError, parse_label_config, usage_keys
 from .settings import CONFIG_NAME, Settings
 from .storage.completions_dir import CompletionsDir
-from .storage.files import ProjectLock, StateFile, read_bytes, remove_stale_temp_files, stamp
+from .storage.files import (ProjectLock, StateFile, fsync_path, read_bytes,
+                            remove_stale_temp_files, stamp)
 from .storage.tasks_json import TasksJson
 from .task_index import TaskIndex
 
@@ -53,6 +54,7 @@ class ProjectState:
         self._gens = (None, None)
         self._reload_all = True
         self._dirty = set()
+        self._folders_to_sync = set()
         self.load_warnings = {}
         self.drop_folder = None
         self._tasks_file_problem = None
@@ -153,7 +155,13 @@ class ProjectState:
 
     @contextmanager
     def writing(self):
-        """Take the lock, re-check the files, change them, then tell other processes."""
+        """Take the lock, re-check the files, change them, then tell other processes.
+
+        Folders whose renames still need an fsync are synced after the lock is released:
+        writers waiting for the lock then share one journal commit instead of queueing for
+        one each. The caller answers only after that, so an acknowledged write is durable.
+        """
+        folders = self._folders_to_sync = set()
         with self.lock.exclusive():
             self.sync()
             self._dirty = set()
@@ -169,6 +177,8 @@ class ProjectState:
             finally:
                 if self._dirty:
                     self._commit_state()
+        for folder in folders:
+            fsync_path(folder)
 
     def _commit_state(self):
         state = self.state_file.read()
@@ -221,7 +231,8 @@ class ProjectState:
 
     def _write_record(self, task_id, record):
         self._dirty.add("completions")
-        self.completions.write(task_id, record)
+        path = self.completions.write(task_id, record, sync_folder=False)
+        self._folders_to_sync.add(os.path.dirname(path))
         self.index.set_summary(task_id, self.completions.summaries.get(task_id))
 
     def _remove_record(self, task_id):

@@ -148,12 +148,15 @@ class CompletionsDir:
             self.paths[task_id] = path
         return record if isinstance(record, dict) else None
 
-    def write(self, task_id, record):
+    def write(self, task_id, record, sync_folder=True):
+        """Writes the record; returns its path. With sync_folder=False the caller fsyncs the
+        record's folder before it tells anyone the write is done."""
         os.makedirs(self.path, exist_ok=True)
         path = self._file_path(task_id)
-        atomic_write(path, jsonio.dumps(record, jsonio.RECORD))
+        atomic_write(path, jsonio.dumps(record, jsonio.RECORD), sync_folder=sync_folder)
         self.summaries[task_id] = summarize(record, stamp(path), self.digest)
         self.paths[task_id] = path
+        return path
 
     def remove(self, task_id):
         path = self._file_path(task_id)

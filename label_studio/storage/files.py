@@ -43,8 +43,10 @@ def fsync_path(path):
         os.close(fd)
 
 
-def _replace_with(path, fill, durable):
-    """Fills a temp file beside `path` with fill(fd), fsyncs it and renames it over `path`."""
+def _replace_with(path, fill, durable, sync_folder=True):
+    """Fills a temp file beside `path` with fill(fd), fsyncs it and renames it over `path`;
+    then fsyncs the folder, so the rename survives a power cut, unless the caller does that
+    itself (sync_folder=False)."""
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f"{TEMP_MARK}{name}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -58,7 +60,7 @@ def _replace_with(path, fill, durable):
         raise
     os.close(fd)
     os.replace(tmp, path)
-    if durable:
+    if durable and sync_folder:
         fsync_path(folder or ".")
 
 
@@ -68,8 +70,8 @@ def _write_all(fd, data):
         view = view[os.write(fd, view):]
 
 
-def atomic_write(path, data: bytes, durable=True):
-    _replace_with(path, lambda fd: _write_all(fd, data), durable)
+def atomic_write(path, data: bytes, durable=True, sync_folder=True):
+    _replace_with(path, lambda fd: _write_all(fd, data), durable, sync_folder)
 
 
 def atomic_extend_object(path, more: bytes, durable=True):
