@@ -1,16 +1,26 @@
+import os
+
 from setuptools import find_packages, setup
 
 from label_studio import __version__
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def readme():
+    with open(os.path.join(HERE, "README.md"), encoding="utf-8") as f:
+        return f.read()
+
 
 setup(
     name="label-studio-legacy",
     version=__version__,
     description="A file-backed reimplementation of the legacy Label Studio backend (0.8.1 - 0.9.1)",
-    long_description=open("README.md", encoding="utf-8").read() if __import__("os").path.exists("README.md") else "",
+    long_description=readme(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["label_studio", "label_studio.*"]),
-    package_data={"label_studio": ["templates/*.xml", "templates/**/*.xml"]},
+    package_data={"label_studio": ["templates/*.xml"]},
     include_package_data=True,
     install_requires=[
         "flask>=3.0",
