@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from . import sampling
 from .errors import Conflict, LabelStudioError
 from .importers import drop_folder
-from .label_config import LabelConfigError, parse_label_config, usage_keys
+from .label_config import (LabelConfigError, parse_label_config, usage_from_json, usage_keys,
+                           usage_to_json)
 from .settings import CONFIG_NAME, Settings
 from .storage.completions_dir import CompletionsDir
 from .storage.files import (ProjectLock, StateFile, fsync_path, read_bytes,
@@ -44,7 +45,8 @@ class ProjectState:
         self.state_file = StateFile(self.path)
         self.source = TasksJson(self.path, self.name.rstrip("/") or ".")
         # each record's label usage is kept, so a config check needs no file reads
-        self.completions = CompletionsDir(self.path, digest=usage_keys)
+        self.completions = CompletionsDir(self.path, digest=usage_keys,
+                                          digest_codec=(usage_to_json, usage_from_json))
         self.index = TaskIndex()
         self.tasks = {}
         self.rng = random.Random()

@@ -1,7 +1,8 @@
 """The label config language: safe parsing, validation and derived forms."""
 
 from .catalog import CONTROL_TAGS, OBJECT_TAGS, VISUAL_TAGS, check_data_value
-from .compat import OutputUsage, check_against_data, usage_keys
+from .compat import (OutputUsage, check_against_data, usage_from_json, usage_keys,
+                     usage_to_json)
 from .examples import FILE_FORMATS, example_file, example_task_data
 from .model import (
     EMPTY_CONFIG_TEXT,
@@ -16,6 +17,7 @@ from .xmlsafe import MAX_CONFIG_BYTES, MAX_ELEMENTS
 __all__ = [
     "CONTROL_TAGS", "OBJECT_TAGS", "VISUAL_TAGS", "check_data_value",
     "EMPTY_CONFIG_TEXT", "LabelConfig", "LabelConfigError", "parse_label_config",
-    "validate_config_file", "OutputUsage", "check_against_data", "usage_keys", "FILE_FORMATS",
+    "validate_config_file", "OutputUsage", "check_against_data", "usage_keys",
+    "usage_to_json", "usage_from_json", "FILE_FORMATS",
     "example_file", "example_task_data", "validate_label_config", "MAX_CONFIG_BYTES", "MAX_ELEMENTS",
 ]

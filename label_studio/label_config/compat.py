@@ -56,6 +56,20 @@ _EMPTY = (frozenset(), frozenset())
 _SHARED: dict = {}
 
 
+def usage_to_json(keys):
+    if keys is None:
+        return None
+    outputs, labels = keys
+    return [sorted(outputs), sorted(labels)]
+
+
+def usage_from_json(value):
+    if value is None:
+        return None
+    found = (frozenset(map(tuple, value[0])), frozenset(map(tuple, value[1])))
+    return _SHARED.setdefault(found, found)
+
+
 class OutputUsage:
     """What existing completions use: counts per (from_name, to_name, type) and per (from_name, label).
 

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 
 from .. import jsonio
+from . import summary_cache
 from .files import TEMP_MARK, atomic_write, fsync_path, remove_file, stamp
 
 COMPLETIONS_DIR = "completions"
@@ -71,14 +72,20 @@ def _task_id(name):
     return int(stem) if stem.isdigit() else None
 
 
+CACHE_AFTER_READS = 200
+
+
 class CompletionsDir:
-    def __init__(self, project_dir, digest=None):
+    def __init__(self, project_dir, digest=None, digest_codec=(None, None)):
         """`digest(results)` is kept in each summary: a record's results, reduced to what its
-        owner needs later without reading the file again."""
+        owner needs later without reading the file again; `digest_codec` is (encode, decode)
+        to and from JSON values, for the summary cache."""
         self.digest = digest
+        self.project_dir = project_dir
         self.path = os.path.join(project_dir, COMPLETIONS_DIR)
-        self.summaries: dict[int, Summary] = {}
-        self.paths: dict[int, str] = {}
+        self._encode, self._decode = (f or (lambda value: value) for f in digest_codec)
+        self.summaries, self.paths = summary_cache.load(project_dir, self.path, Summary,
+                                                        self._decode)
 
     def dir_stamp(self):
         return stamp(self.path)
@@ -113,10 +120,12 @@ class CompletionsDir:
         for task_id in changed:
             del self.summaries[task_id]
             self.paths.pop(task_id, None)
+        reads = 0
         for task_id, path in found.items():
             old = self.summaries.get(task_id)
             if old is not None and self.paths.get(task_id) == path and old.stamp == stamp(path):
                 continue
+            reads += 1
             summary = self._load_summary(task_id, path)
             if summary is None:
                 if old is not None:
@@ -126,6 +135,9 @@ class CompletionsDir:
             self.summaries[task_id] = summary
             self.paths[task_id] = path
             changed.add(task_id)
+        if reads >= CACHE_AFTER_READS:
+            summary_cache.save(self.project_dir, self.path, self.summaries, self.paths,
+                               self._encode)
         return changed
 
     def read(self, task_id):

@@ -1,0 +1,39 @@
+"""A cache of the completion-record summaries, so that a restart stats each record file
+instead of reading and parsing it. An entry counts only while its file's stamp (inode,
+mtime, size) is unchanged; anything else in the folder is read as usual."""
+import os
+
+from .. import jsonio
+from .files import atomic_write, read_bytes
+
+CACHE_NAME = ".ls-summaries.json"
+VERSION = 1
+
+
+def load(project_dir, completions_path, summary_type, decode):
+    """({task_id: Summary}, {task_id: path}) from the cache, or two empty dicts."""
+    raw = read_bytes(os.path.join(project_dir, CACHE_NAME))
+    try:
+        cached = jsonio.loads(raw) if raw else {}
+        if not isinstance(cached, dict) or cached.get("version") != VERSION:
+            return {}, {}
+        summaries, paths = {}, {}
+        for task_id, relative, ino, mtime, size, count, cancelled, done_at, max_id, broken, \
+                digest in cached["records"]:
+            summaries[task_id] = summary_type((ino, mtime, size), count, cancelled, done_at,
+                                              max_id, broken, decode(digest))
+            paths[task_id] = os.path.join(completions_path, relative)
+        return summaries, paths
+    except (ValueError, TypeError, KeyError):
+        return {}, {}
+
+
+def save(project_dir, completions_path, summaries, paths, encode):
+    records = [
+        [task_id, os.path.relpath(paths[task_id], completions_path), *s.stamp, s.count,
+         s.cancelled, s.completed_at, s.max_id, s.broken, encode(s.digest)]
+        for task_id, s in summaries.items() if task_id in paths and s.stamp
+    ]
+    data = jsonio.dumps({"version": VERSION, "records": records})
+    # derived data: atomic, but not worth an fsync
+    atomic_write(os.path.join(project_dir, CACHE_NAME), data, durable=False)

@@ -1,0 +1,64 @@
+"""The summary cache: a restart reads only the records that changed, and still sees them all."""
+import json
+import os
+
+from conftest import make_project
+from label_studio.project import Project
+from label_studio.storage import summary_cache
+
+
+def write_record(project_dir, task_id, completions):
+    path = os.path.join(project_dir, "completions", f"{task_id}.json")
+    tmp = path + ".new"
+    with open(tmp, "w") as f:
+        json.dump({"id": task_id, "data": {"image": str(task_id)}, "completions": completions}, f)
+    os.replace(tmp, path)  # a new inode, as any editor's save-as-rename gives
+
+
+def state_of(project):
+    page = project.tasks_page(page=1, page_size=1000, order="-has_cancelled_completions")
+    return ([t["id"] for t in page], project.completed_task_ids(),
+            {t["id"]: len(t.get("completions", [])) for t in page})
+
+
+def test_a_restart_uses_the_cache_and_still_sees_changes(tmp_path, monkeypatch):
+    project_dir = make_project(str(tmp_path / "p"))
+    Project(project_dir).import_tasks([{"data": {"image": str(i)}} for i in range(300)])
+    for task_id in range(250):
+        write_record(project_dir, task_id, [{"id": task_id + 1, "result": [],
+                                             "created_at": 1000 + task_id}])
+    Project(project_dir)
+    cache = os.path.join(project_dir, summary_cache.CACHE_NAME)
+    assert os.path.exists(cache)
+
+    # changes made while no server runs
+    write_record(project_dir, 3, [{"id": 900, "result": [], "was_cancelled": True},
+                                  {"id": 901, "result": [], "was_cancelled": True}])
+    os.unlink(os.path.join(project_dir, "completions", "4.json"))
+    write_record(project_dir, 299, [{"id": 950, "result": []}])
+
+    from label_studio.storage.completions_dir import CompletionsDir
+    reads = []
+    real_load = CompletionsDir._load_summary
+    monkeypatch.setattr(CompletionsDir, "_load_summary",
+                        lambda self, task_id, path: reads.append(task_id) or real_load(
+                            self, task_id, path))
+    restarted = Project(project_dir)
+    assert sorted(reads) == [3, 299]  # only the changed files were read
+    assert 3 in restarted.completions.summaries and restarted.completions.summaries[3].cancelled == 2
+    os.unlink(cache)
+    from_scratch = Project(project_dir)
+    assert state_of(restarted) == state_of(from_scratch)
+    ids, completed, _ = state_of(restarted)
+    assert ids[0] == 3 and 4 not in completed and 299 in completed
+
+
+def test_a_broken_cache_is_ignored(tmp_path):
+    project_dir = make_project(str(tmp_path / "p"))
+    project = Project(project_dir)
+    project.import_tasks([{"data": {"image": "a"}}])
+    project.add_completion(0, {"result": []})
+    for garbage in (b"{not json", b'{"version": 1, "records": [[1, 2]]}', b"[]"):
+        with open(os.path.join(project_dir, summary_cache.CACHE_NAME), "wb") as f:
+            f.write(garbage)
+        assert Project(project_dir).completed_task_ids() == [0]
