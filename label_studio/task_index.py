@@ -57,18 +57,26 @@ class TaskIndex:
         self.__init__()
         self.ids = SortedList(tasks)
         uncompleted, untimed, asc, desc, c_asc, c_desc = [], [], [], [], [], []
+        count_keys, summary_of, placed = self.key_counts.update, summaries.get, self._placed
+        not_done = (False, None, 0)
+        # the common task has no record and no predictions: keep its path short (1M at start-up)
         for task_id, task in tasks.items():
-            self.key_counts.update(data_keys(task))
-            score = mean_score(task)
-            if score is not None:
-                self.scores[task_id] = score
-            place = _place(summaries.get(task_id))
-            self._placed[task_id] = place
+            data = task.get("data")
+            if data.__class__ is dict:
+                count_keys(data.keys())
+            if "predictions" in task:
+                score = mean_score(task)
+                if score is not None:
+                    self.scores[task_id] = score
+            summary = summary_of(task_id)
+            place = not_done if summary is None else _place(summary)
+            placed[task_id] = place
             if not place[0]:
                 uncompleted.append(task_id)
-            else:
-                c_asc.append(_cancelled_key(task_id, place, 1))
-                c_desc.append(_cancelled_key(task_id, place, -1))
+                untimed.append(task_id)
+                continue
+            c_asc.append(_cancelled_key(task_id, place, 1))
+            c_desc.append(_cancelled_key(task_id, place, -1))
             if place[1] is None:
                 untimed.append(task_id)
             else:

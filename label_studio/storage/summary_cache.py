@@ -29,9 +29,10 @@ def load(project_dir, completions_path, summary_type, decode):
 
 
 def save(project_dir, completions_path, summaries, paths, encode):
+    start = len(completions_path) + 1  # paths are completions_path/<relative>
     records = [
-        [task_id, os.path.relpath(paths[task_id], completions_path), *s.stamp, s.count,
-         s.cancelled, s.completed_at, s.max_id, s.broken, encode(s.digest)]
+        [task_id, paths[task_id][start:], *s.stamp, s.count, s.cancelled, s.completed_at,
+         s.max_id, s.broken, encode(s.digest)]
         for task_id, s in summaries.items() if task_id in paths and s.stamp
     ]
     data = jsonio.dumps({"version": VERSION, "records": records})
