@@ -30,9 +30,17 @@ def load(project_dir, completions_path, summary_type, decode):
 
 def save(project_dir, completions_path, summaries, paths, encode):
     start = len(completions_path) + 1  # paths are completions_path/<relative>
+    encoded = {}  # digests are shared between records: encode each one once
+
+    def encode_once(digest):
+        key = id(digest)
+        if key not in encoded:
+            encoded[key] = encode(digest)
+        return encoded[key]
+
     records = [
         [task_id, paths[task_id][start:], *s.stamp, s.count, s.cancelled, s.completed_at,
-         s.max_id, s.broken, encode(s.digest)]
+         s.max_id, s.broken, encode_once(s.digest)]
         for task_id, s in summaries.items() if task_id in paths and s.stamp
     ]
     data = jsonio.dumps({"version": VERSION, "records": records})
