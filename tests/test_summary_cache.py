@@ -27,7 +27,7 @@ def test_a_restart_uses_the_cache_and_still_sees_changes(tmp_path, monkeypatch):
     for task_id in range(250):
         write_record(project_dir, task_id, [{"id": task_id + 1, "result": [],
                                              "created_at": 1000 + task_id}])
-    Project(project_dir)
+    Project(project_dir).completions.flush_cache()
     cache = os.path.join(project_dir, summary_cache.CACHE_NAME)
     assert os.path.exists(cache)
 

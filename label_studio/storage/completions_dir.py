@@ -5,6 +5,7 @@ cancelled, the latest `created_at`, the largest completion id). Records are read
 when an answer needs them, so a file edited by hand is served as it is now.
 """
 import os
+import threading
 from dataclasses import dataclass
 
 from .. import jsonio
@@ -86,6 +87,7 @@ class CompletionsDir:
         self._encode, self._decode = (f or (lambda value: value) for f in digest_codec)
         self.summaries, self.paths = summary_cache.load(project_dir, self.path, Summary,
                                                         self._decode)
+        self._cache_writer = None
 
     def dir_stamp(self):
         return stamp(self.path)
@@ -136,9 +138,23 @@ class CompletionsDir:
             self.paths[task_id] = path
             changed.add(task_id)
         if reads >= CACHE_AFTER_READS:
-            summary_cache.save(self.project_dir, self.path, self.summaries, self.paths,
-                               self._encode)
+            self._save_cache_in_background()
         return changed
+
+    def _save_cache_in_background(self):
+        # off the start-up path; a snapshot, since requests go on changing the summaries
+        summaries, paths = dict(self.summaries), dict(self.paths)
+        self.flush_cache()
+        self._cache_writer = threading.Thread(
+            target=summary_cache.save, name="summary-cache",
+            args=(self.project_dir, self.path, summaries, paths, self._encode))
+        self._cache_writer.start()
+
+    def flush_cache(self):
+        """Waits until a summary cache being written is on disk."""
+        if self._cache_writer is not None:
+            self._cache_writer.join()
+            self._cache_writer = None
 
     def read(self, task_id):
         """The record on disk now, or None. Refreshes its summary as a side effect."""
