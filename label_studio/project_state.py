@@ -45,8 +45,9 @@ class ProjectState:
         self.state_file = StateFile(self.path)
         self.source = TasksJson(self.path, self.name.rstrip("/") or ".")
         # each record's label usage is kept, so a config check needs no file reads
-        self.completions = CompletionsDir(self.path, digest=usage_keys,
-                                          digest_codec=(usage_to_json, usage_from_json))
+        with _collector_paused():
+            self.completions = CompletionsDir(self.path, digest=usage_keys,
+                                              digest_codec=(usage_to_json, usage_from_json))
         self.index = TaskIndex()
         self.tasks = {}
         self.rng = random.Random()
@@ -139,14 +140,15 @@ class ProjectState:
                                       + [s.max_id for s in summaries])
 
     def _note_broken_records(self):
-        broken = [f"completions/{task_id}.json: {s.broken}"
-                  for task_id, s in sorted(self.completions.summaries.items()) if s.broken]
+        broken = sorted((task_id, s.broken)
+                        for task_id, s in self.completions.summaries.items() if s.broken)
+        broken = [f"completions/{task_id}.json: {problem}" for task_id, problem in broken]
         if broken:
             self.load_warnings["completions"] = "; ".join(broken[:20])
         else:
             self.load_warnings.pop("completions", None)
-        for summary in self.completions.summaries.values():
-            self.last_completion_id = max(self.last_completion_id, summary.max_id)
+        self.last_completion_id = max(
+            [self.last_completion_id] + [s.max_id for s in self.completions.summaries.values()])
 
     @contextmanager
     def reading(self):

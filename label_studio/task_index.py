@@ -57,13 +57,14 @@ class TaskIndex:
         self.__init__()
         self.ids = SortedList(tasks)
         uncompleted, untimed, asc, desc, c_asc, c_desc = [], [], [], [], [], []
-        count_keys, summary_of, placed = self.key_counts.update, summaries.get, self._placed
+        shapes, summary_of, placed = {}, summaries.get, self._placed
         not_done = (False, None, 0)
         # the common task has no record and no predictions: keep its path short (1M at start-up)
         for task_id, task in tasks.items():
             data = task.get("data")
             if data.__class__ is dict:
-                count_keys(data.keys())
+                shape = tuple(data)  # tasks share a few key sets: count those, then the keys
+                shapes[shape] = shapes.get(shape, 0) + 1
             if "predictions" in task:
                 score = mean_score(task)
                 if score is not None:
@@ -82,6 +83,9 @@ class TaskIndex:
             else:
                 asc.append(place[1] << _ID_BITS | task_id)
                 desc.append(-place[1] << _ID_BITS | task_id)
+        for shape, n in shapes.items():
+            for key in shape:
+                self.key_counts[key] += n
         self.uncompleted = SortedList(uncompleted)
         self.untimed = SortedList(untimed)
         self.timed_asc = SortedList(asc)

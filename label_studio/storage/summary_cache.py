@@ -7,7 +7,7 @@ from .. import jsonio
 from .files import atomic_write, read_bytes
 
 CACHE_NAME = ".ls-summaries.json"
-VERSION = 1
+VERSION = 2
 
 
 def load(project_dir, completions_path, summary_type, decode):
@@ -18,31 +18,34 @@ def load(project_dir, completions_path, summary_type, decode):
         if not isinstance(cached, dict) or cached.get("version") != VERSION:
             return {}, {}
         summaries, paths = {}, {}
+        digests = [decode(value) for value in cached["digests"]]
         for task_id, relative, ino, mtime, size, count, cancelled, done_at, max_id, broken, \
                 digest in cached["records"]:
             summaries[task_id] = summary_type((ino, mtime, size), count, cancelled, done_at,
-                                              max_id, broken, decode(digest))
+                                              max_id, broken, digests[digest])
             paths[task_id] = os.path.join(completions_path, relative)
         return summaries, paths
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, IndexError):
         return {}, {}
 
 
 def save(project_dir, completions_path, summaries, paths, encode):
     start = len(completions_path) + 1  # paths are completions_path/<relative>
-    encoded = {}  # digests are shared between records: encode each one once
+    # records share a few digests: each is stored once, records hold its position
+    positions, digests = {}, []
 
-    def encode_once(digest):
+    def position(digest):
         key = id(digest)
-        if key not in encoded:
-            encoded[key] = encode(digest)
-        return encoded[key]
+        if key not in positions:
+            positions[key] = len(digests)
+            digests.append(encode(digest))
+        return positions[key]
 
     records = [
         [task_id, paths[task_id][start:], *s.stamp, s.count, s.cancelled, s.completed_at,
-         s.max_id, s.broken, encode_once(s.digest)]
+         s.max_id, s.broken, position(s.digest)]
         for task_id, s in summaries.items() if task_id in paths and s.stamp
     ]
-    data = jsonio.dumps({"version": VERSION, "records": records})
+    data = jsonio.dumps({"version": VERSION, "digests": digests, "records": records})
     # derived data: atomic, but not worth an fsync
     atomic_write(os.path.join(project_dir, CACHE_NAME), data, durable=False)
