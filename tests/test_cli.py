@@ -130,3 +130,38 @@ def test_start_init_on_a_new_path_serves_it(tmp_path):
     # a second `start --init` starts the existing project instead of failing
     server = LiveServer(path, "--init", "--template", "image_bbox").start()
     server.stop()
+
+
+def test_start_moves_to_the_next_free_port_when_the_port_is_taken(project_dir):
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "label_studio", "start", project_dir, "--port", str(port),
+             "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            output = ""
+            while "serving" not in output:
+                line = process.stdout.readline()
+                assert line, output
+                output += line
+            assert f"Port {port} is in use" in output
+            moved = int(output.rsplit(":", 1)[1].strip(" /\n"))
+            assert moved > port
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                try:
+                    if requests.get(f"http://127.0.0.1:{moved}/api/health").status_code == 200:
+                        break
+                except requests.RequestException:
+                    time.sleep(0.05)
+            assert requests.get(f"http://127.0.0.1:{moved}/api/health").json() == {"status": "up"}
+        finally:
+            process.terminate()
+            process.wait(10)
