@@ -10,8 +10,8 @@ import wave
 from .. import jsonio
 from .controls import AUDIO, controls_on, data_key_of
 from .geometry import number
-from .placement import MediaPlacer
-from .selection import latest_completion, results_of
+from .placement import MediaPlacer, placed_media
+from .selection import results_of
 
 AUDIO_FOLDER = "audio"
 
@@ -22,13 +22,7 @@ def write_asr_manifest(config, tasks, ctx):
     placer = MediaPlacer(ctx, AUDIO_FOLDER, inspect=wav_duration)
     # audio files go into the zip while the lines are made, so the lines wait in a spool
     with ctx.out.spool() as lines:
-        for task in tasks:
-            completion = latest_completion(task)
-            if completion is None:
-                continue
-            data = task.get("data")
-            url = data.get(key) if isinstance(data, dict) else None
-            placed = placer.place(url, task.get("id"))
+        for _, completion, url, placed in placed_media(tasks, key, placer):
             line = {"audio_filepath": placed.archive_path or url, "duration": placed.info,
                     "text": transcript(results_of(completion, set(controls)))}
             lines.write(jsonio.dumps(line) + b"\n")

@@ -3,8 +3,8 @@ from dataclasses import dataclass
 
 from .controls import IMAGE, data_key_of
 from .image_info import read_image_info
-from .placement import MediaPlacer, Placed
-from .selection import latest_completion, original_size, results_of
+from .placement import MediaPlacer, Placed, placed_media
+from .selection import original_size, results_of
 
 IMAGES_FOLDER = "images"
 
@@ -37,13 +37,7 @@ def image_items(config, tasks, ctx, control_names, name_all=False):
     key = data_key_of(config, control_names, IMAGE)
     placer = MediaPlacer(ctx, IMAGES_FOLDER, inspect=read_image_info, name_all=name_all)
     wanted = set(control_names)
-    for task in tasks:
-        completion = latest_completion(task)
-        if completion is None:
-            continue
-        data = task.get("data")
-        url = data.get(key) if isinstance(data, dict) else None
-        placed = placer.place(url, task.get("id"))
+    for task, completion, url, placed in placed_media(tasks, key, placer):
         info = placed.info
         size = original_size(completion) or (info and (info.width, info.height)) or None
         yield ImageItem(task.get("id"), url, placed, size, info.bands if info else 3,

@@ -6,6 +6,7 @@ from typing import Any, Callable
 from .media import NOT_DOWNLOADED
 from .naming import UniqueNames, name_from_url
 from .output import archive_name
+from .selection import latest_completion
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,15 @@ class MediaPlacer:
 
 def _base_name(url):
     return name_from_url(url) if isinstance(url, str) else ""
+
+
+def placed_media(tasks, key, placer):
+    """(task, its latest non-cancelled completion, media URL, Placed) for each task that has
+    such a completion, its media at data[key] placed in the archive."""
+    for task in tasks:
+        completion = latest_completion(task)
+        if completion is None:
+            continue
+        data = task.get("data")
+        url = data.get(key) if isinstance(data, dict) else None
+        yield task, completion, url, placer.place(url, task.get("id"))
