@@ -15,7 +15,7 @@ from .project_state import LABEL_CONFIG_NAME, ProjectNotFound, ProjectState
 
 __all__ = ["Project", "ProjectNotFound"]
 from .settings import CONFIG_NAME
-from .storage.completions_dir import is_cancelled, timestamp
+from .completion_fields import is_cancelled, timestamp
 from .storage.files import atomic_write, stamp
 from .task_index import parse_order
 

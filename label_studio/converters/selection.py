@@ -1,4 +1,5 @@
 """Which completions and which results of a task an export uses (decisions.md, Export)."""
+from ..completion_fields import is_cancelled
 
 
 def completions_of(task) -> list[dict]:
@@ -6,10 +7,6 @@ def completions_of(task) -> list[dict]:
     if not isinstance(completions, list):
         return []
     return [c for c in completions if isinstance(c, dict)]
-
-
-def is_cancelled(completion) -> bool:
-    return bool(completion.get("was_cancelled") or completion.get("skipped"))
 
 
 def _number(value, default):

@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass
 
 from .. import jsonio
+from ..completion_fields import is_cancelled, timestamp
 from . import summary_cache
 from .files import TEMP_MARK, atomic_write, fsync_path, remove_file, stamp
 
@@ -29,17 +30,6 @@ class Summary:
     @property
     def completed(self):
         return self.count > 0
-
-
-def is_cancelled(completion) -> bool:
-    return bool(completion.get("was_cancelled") or completion.get("skipped"))
-
-
-def timestamp(value):
-    """A completion's `created_at` as int seconds, or None when it is not a number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        return None
-    return int(value)
 
 
 def summarize(record, file_stamp, digest=None) -> Summary:
