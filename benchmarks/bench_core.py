@@ -26,7 +26,7 @@ import traceback
 import orjson
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _util import (Client, build_project, completion, concurrent_rate, free_port,  # noqa: E402
+from _util import (Client, run_never_failing, build_project, completion, concurrent_rate, free_port,  # noqa: E402
                    percentile, rss_mb, server_log, start_server, stop_server, timed, wait_status)
 
 TARGET_SIZE = 100_000
@@ -287,8 +287,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception:
-        traceback.print_exc()
-    sys.exit(0)
+    run_never_failing(main)
