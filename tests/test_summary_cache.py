@@ -37,14 +37,13 @@ def test_a_restart_uses_the_cache_and_still_sees_changes(tmp_path, monkeypatch):
     os.unlink(os.path.join(project_dir, "completions", "4.json"))
     write_record(project_dir, 299, [{"id": 950, "result": []}])
 
-    from label_studio.storage.completions_dir import CompletionsDir
+    from label_studio.storage import completions_dir
     reads = []
-    real_load = CompletionsDir._load_summary
-    monkeypatch.setattr(CompletionsDir, "_load_summary",
-                        lambda self, task_id, path: reads.append(task_id) or real_load(
-                            self, task_id, path))
+    real_read = completions_dir._read_with_stamp
+    monkeypatch.setattr(completions_dir, "_read_with_stamp",
+                        lambda path: reads.append(os.path.basename(path)) or real_read(path))
     restarted = Project(project_dir)
-    assert sorted(reads) == [3, 299]  # only the changed files were read
+    assert sorted(reads) == ["299.json", "3.json"]  # only the changed files were read
     assert 3 in restarted.completions.summaries and restarted.completions.summaries[3].cancelled == 2
     os.unlink(cache)
     from_scratch = Project(project_dir)
@@ -62,3 +61,25 @@ def test_a_broken_cache_is_ignored(tmp_path):
         with open(os.path.join(project_dir, summary_cache.CACHE_NAME), "wb") as f:
             f.write(garbage)
         assert Project(project_dir).completed_task_ids() == [0]
+
+
+def test_records_read_by_threads_from_a_slow_disk_are_all_seen_in_order(tmp_path, monkeypatch):
+    from label_studio.storage import completions_dir
+    # every read counts as slow, as on a cold disk cache, so the threaded path is taken
+    monkeypatch.setattr(completions_dir, "SLOW_READ_SECONDS", 0.0)
+    project_dir = make_project(str(tmp_path / "p"))
+    Project(project_dir).import_tasks([{"data": {"image": str(i)}} for i in range(1500)])
+    for task_id in range(1200):
+        write_record(project_dir, task_id, [{"id": task_id + 1, "result": [],
+                                             "created_at": 5000 - task_id}] * (task_id % 3 + 1))
+    with open(os.path.join(project_dir, "completions", "700.json"), "w") as f:
+        f.write("{not json")
+
+    project = Project(project_dir)
+    summaries = project.completions.summaries
+    assert len(summaries) == 1200
+    assert summaries[700].broken
+    assert all(summaries[i].count == i % 3 + 1 for i in range(1200) if i != 700)
+    assert all(summaries[i].completed_at == 5000 - i for i in range(1200) if i != 700)
+    page = project.tasks_page(page=1, page_size=3, order="-completed_at")
+    assert [t["id"] for t in page] == [0, 1, 2]
