@@ -144,6 +144,29 @@ def wait_status(port, path="/api/project", proc=None, timeout=300.0, tls=False):
     raise RuntimeError(f"server did not answer 200 on {path} within {timeout:.0f} s")
 
 
+def start_and_wait(project):
+    """Starts a server on a free port; (process, port, seconds from spawn to the first 200)."""
+    port = free_port()
+    started = time.perf_counter()
+    proc = start_server(project, port)
+    try:
+        wait_status(port, "/api/project", proc)
+    except BaseException:
+        stop_server(proc)
+        raise
+    return proc, port, time.perf_counter() - started
+
+
+def write_kernel_knob(path, value):
+    """Writes a /proc file such as /proc/sys/vm/drop_caches; False when not allowed here."""
+    try:
+        with open(path, "w") as f:
+            f.write(value)
+        return True
+    except OSError:
+        return False
+
+
 def stop_server(proc, timeout=15.0):
     if proc.poll() is None:
         proc.terminate()

@@ -26,8 +26,9 @@ import traceback
 import orjson
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _util import (Client, run_never_failing, build_project, completion, concurrent_rate, free_port,  # noqa: E402
-                   percentile, rss_mb, server_log, start_server, stop_server, timed, wait_status)
+from _util import (Client, run_never_failing, build_project, completion, concurrent_rate,  # noqa: E402
+                   percentile, rss_mb, server_log, start_and_wait, stop_server, timed,
+                   write_kernel_knob)
 
 TARGET_SIZE = 100_000
 # (name, limit, unit, higher_is_better, per_request)
@@ -101,37 +102,21 @@ def measure_get(client, path_of, repeat, what, warmup=WARMUP):
     return timed(one, repeat)
 
 
-def drop_page_cache():
-    """Empties the kernel's page cache (needs root); False when this machine does not let us."""
-    try:
-        os.sync()
-        with open("/proc/sys/vm/drop_caches", "w") as f:
-            f.write("3\n")
-        return True
-    except OSError:
-        return False
-
-
 def cold_disk_startup(path, size, report):
     """A project folder opened for the first time with nothing in the page cache: a folder
     copied from another machine, or the first start after a reboot."""
-    if not drop_page_cache():
+    os.sync()
+    if not write_kernel_knob("/proc/sys/vm/drop_caches", "3\n"):
         print("  (extra) cold-disk startup skipped: cannot drop the page cache (not root)")
         return
-    port = free_port()
-    t0 = time.perf_counter()
-    proc = start_server(path, port)
-    try:
-        wait_status(port, "/api/project", proc)
-        startup = time.perf_counter() - t0
-        report.row(size, "(extra) startup with a cold disk cache", startup, f"{startup:.2f} s",
-                   extra=True)
-    finally:
-        stop_server(proc)
-        # the next start should again be the first one over this folder
-        for name in (".ls-summaries.json", ".ls-state.json"):
-            if os.path.exists(os.path.join(path, name)):
-                os.unlink(os.path.join(path, name))
+    proc, _, startup = start_and_wait(path)
+    stop_server(proc)
+    report.row(size, "(extra) startup with a cold disk cache", startup, f"{startup:.2f} s",
+               extra=True)
+    # the next start should again be the first one over this folder
+    for name in (".ls-summaries.json", ".ls-state.json"):
+        if os.path.exists(os.path.join(path, name)):
+            os.unlink(os.path.join(path, name))
 
 
 def bench_size(size, workdir, report, rng, import_budget):
@@ -145,12 +130,8 @@ def bench_size(size, workdir, report, rng, import_budget):
           flush=True)
 
     cold_disk_startup(path, size, report)
-    port = free_port()
-    t0 = time.perf_counter()
-    proc = start_server(path, port)
+    proc, port, startup = start_and_wait(path)
     try:
-        wait_status(port, "/api/project", proc)
-        startup = time.perf_counter() - t0
         rss_loaded = rss_mb(proc.pid)
         report.row(size, "startup: spawn -> first 200 GET /api/project", startup,
                    f"{startup:.2f} s", "startup")

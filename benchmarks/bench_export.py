@@ -26,7 +26,7 @@ import tracemalloc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from _util import build_project  # noqa: E402
+from _util import build_project, write_kernel_knob  # noqa: E402
 
 FORMATS = ("JSON", "COCO")
 TARGETS_AT_20K = {"JSON": 0.5, "COCO": 1.0}
@@ -38,16 +38,6 @@ def proc_status(key):
             if line.startswith(key + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def reset_peak_rss():
-    """Lets VmHWM measure from now on (Linux: writing 5 to clear_refs resets it)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def measure(path, export_format, runs):
@@ -69,7 +59,7 @@ def measure(path, export_format, runs):
         zip_size = os.path.getsize(result.path)
         os.unlink(result.path)
     rss_before = proc_status("VmRSS")
-    can_reset = reset_peak_rss()
+    can_reset = write_kernel_knob("/proc/self/clear_refs", "5")  # resets VmHWM
     tracemalloc.start()
     os.unlink(export_project(project, export_format).path)
     heap_peak = tracemalloc.get_traced_memory()[1] / 2 ** 20
