@@ -44,7 +44,6 @@ def limit_malloc_arenas():
             pass
 
 
-STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 STOP_GRACE_SECONDS = 5
 
 
@@ -69,11 +68,14 @@ def _serve_until_signalled(server):
     """Ctrl-C and SIGTERM are taken synchronously by the main thread, never raised inside
     the server: an exception thrown into the middle of a queue operation can leave a worker
     waiting forever and the process unable to exit."""
+    # a signal the shell told us to ignore (`label-studio start &`) stays ignored
+    stop_signals = {number for number in (signal.SIGINT, signal.SIGTERM)
+                    if signal.getsignal(number) is not signal.SIG_IGN}
     # blocked before any server thread exists, so every thread inherits the mask
-    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     server.prepare()
     threading.Thread(target=server.serve, name="http-accept", daemon=True).start()
-    signal.sigwait(STOP_SIGNALS)
+    signal.sigwait(stop_signals)
     stopper = threading.Thread(target=server.stop, name="http-stop", daemon=True)
     stopper.start()
     stopper.join(STOP_GRACE_SECONDS)

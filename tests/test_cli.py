@@ -165,3 +165,33 @@ def test_start_moves_to_the_next_free_port_when_the_port_is_taken(project_dir):
         finally:
             process.terminate()
             process.wait(10)
+
+
+@pytest.mark.parametrize("stop_signal", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_and_sigterm_stop_the_server_even_with_a_request_half_sent(project_dir,
+                                                                        stop_signal):
+    import signal
+    import socket
+    import subprocess
+
+    server = LiveServer(project_dir).start()
+    idle = requests.Session()
+    assert idle.get(server.url + "/api/project").status_code == 200  # a kept-alive connection
+    stalled = socket.create_connection(("127.0.0.1", server.port))
+    stalled.sendall(b"POST /api/project/import HTTP/1.1\r\nHost: x\r\n"
+                    b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{")
+    try:
+        server.process.send_signal(getattr(signal, stop_signal))
+        try:
+            code = server.process.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            pytest.fail(f"the server did not stop on {stop_signal}")
+        assert code == 0
+        with pytest.raises(requests.ConnectionError):
+            requests.get(server.url + "/api/health", timeout=2)
+    finally:
+        stalled.close()
+        idle.close()
+    with open(os.path.join(project_dir, "tasks.json")) as f:
+        assert json.load(f) == {}
