@@ -7,6 +7,7 @@ import functools
 import gc
 import logging
 import os
+import re
 import sys
 
 import click
@@ -83,7 +84,34 @@ def legacy_options(fn):
     return wrapper
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+BACKEND_SPEC = re.compile(r"^([^=\s/]+=)?https?://")
+
+
+class LegacyArgsGroup(click.Group):
+    """Accepts legacy argparse spellings click has no form for: `--ml-backends A B` (one flag,
+    several values) becomes `--ml-backends A --ml-backends B`."""
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, _expand_multi_value_options(args))
+
+
+def _expand_multi_value_options(args):
+    expanded, state = [], "outside"
+    for arg in args:
+        if state == "outside":
+            state = "flag" if arg == "--ml-backends" else "outside"
+        elif state == "flag":
+            state = "values"  # the flag's own value
+        elif BACKEND_SPEC.match(arg):
+            expanded.append("--ml-backends")
+        else:
+            state = "flag" if arg == "--ml-backends" else "outside"
+        expanded.append(arg)
+    return expanded
+
+
+@click.group(cls=LegacyArgsGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", "show_version", is_flag=True, help="Print the version and exit.")
 @click.pass_context
 def main(ctx, show_version):

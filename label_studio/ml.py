@@ -1,13 +1,36 @@
-"""Client side of the legacy ML backend protocol (only what the core needs so far)."""
-import secrets
-import urllib.error
-import urllib.request
-from os.path import basename
-from urllib.parse import urlparse
+"""Client side of the legacy ML backend protocol (spec/ml-backend.md §2-§3).
 
+Unlike the legacy client every call has a timeout (3 s to connect; 100 s to read for
+/predict and /train, 10 s for the rest), and a healthy /health is remembered for a few
+seconds instead of being asked before every call.
+"""
+import http.client
+import secrets
+import threading
+import time
+from os.path import basename
+from urllib.parse import quote, urljoin, urlparse
+
+import orjson
+
+from . import __version__
 from .errors import ValidationError
 
-HEALTH_TIMEOUT = 3.0
+CONNECT_TIMEOUT = 3.0
+SHORT_READ_TIMEOUT = 10.0
+LONG_READ_TIMEOUT = 100.0
+HEALTH_CACHE_SECONDS = 5.0
+MAX_ANSWER_BYTES = 64 << 20
+
+
+class BackendError(Exception):
+    """A call that failed: no answer (status 0), a non-2xx status, or a body that is not JSON."""
+
+    def __init__(self, backend, path, status, text):
+        super().__init__(f'ML backend "{backend.name}" ({backend.url}) /{path}: '
+                         + (f"HTTP {status}: {text}" if status else text))
+        self.status = status
+        self.text = text
 
 
 def split_backend_spec(spec, project_name):
@@ -28,12 +51,104 @@ def split_backend_spec(spec, project_name):
 
 
 def connect_backend(spec, project_name):
+    """The config.json entry for a backend given as PATCH /api/project's `ml_backend`; a
+    backend whose /health does not answer is refused."""
     name, url = split_backend_spec(spec, project_name)
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=HEALTH_TIMEOUT) as answer:
-            ok = answer.status == 200
-    except (urllib.error.URLError, OSError, ValueError):
-        ok = False
-    if not ok:
+    if not backend({"name": name, "url": url}).healthy():
         raise ValidationError(f'ML backend with URL: "{url}" is not connected.')
     return {"url": url, "name": name}
+
+
+class MLBackend:
+    def __init__(self, name, url):
+        self.name = name
+        self.url = url
+        self._healthy_until = 0.0
+
+    def call(self, method, path, body=None, read_timeout=SHORT_READ_TIMEOUT):
+        """The decoded JSON answer of one call; BackendError otherwise."""
+        target = urlparse(urljoin(self.url if self.url.endswith("/") else self.url + "/", path))
+        connection_class = (http.client.HTTPSConnection if target.scheme == "https"
+                            else http.client.HTTPConnection)
+        connection = connection_class(target.hostname, target.port, timeout=CONNECT_TIMEOUT)
+        payload = None if body is None else orjson.dumps(body)
+        headers = {"User-Agent": f"label-studio/{__version__}", "Accept": "application/json"}
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            connection.connect()
+            connection.sock.settimeout(read_timeout)
+            request_path = target.path + (f"?{target.query}" if target.query else "")
+            connection.request(method, request_path, body=payload, headers=headers)
+            answer = connection.getresponse()
+            raw = answer.read(MAX_ANSWER_BYTES + 1)
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            raise BackendError(self, path, 0, f"no answer ({exc or type(exc).__name__})") from None
+        finally:
+            connection.close()
+        text = raw[:2000].decode("utf-8", "replace")
+        if len(raw) > MAX_ANSWER_BYTES:
+            raise BackendError(self, path, answer.status, "answer larger than 64 MiB")
+        if not 200 <= answer.status < 300:
+            raise BackendError(self, path, answer.status, text)
+        try:
+            return orjson.loads(raw) if raw.strip() else {}
+        except orjson.JSONDecodeError:
+            raise BackendError(self, path, answer.status, f"answer is not JSON: {text}") from None
+
+    def healthy(self):
+        if time.monotonic() < self._healthy_until:
+            return True
+        try:
+            self.call("GET", "health")
+        except BackendError:
+            return False
+        self._healthy_until = time.monotonic() + HEALTH_CACHE_SECONDS
+        return True
+
+    def setup(self, project, schema, hostname=None):
+        body = {"project": project, "schema": schema}
+        if hostname:
+            body["hostname"] = hostname
+        answer = self.call("POST", "setup", body)
+        return answer.get("model_version") if isinstance(answer, dict) else None
+
+    def predict(self, task, model_version, project, label_config):
+        body = {"tasks": [task], "model_version": model_version, "project": project,
+                "label_config": label_config,
+                "params": {"force_load": True, "login": "", "password": ""}}
+        answer = self.call("POST", "predict", body, read_timeout=LONG_READ_TIMEOUT)
+        results = answer.get("results") if isinstance(answer, dict) else None
+        return results if isinstance(results, list) else []
+
+    def is_training(self, project):
+        answer = self.call("GET", f"is_training?project={quote(str(project), safe='')}")
+        return isinstance(answer, dict) and bool(answer.get("is_training"))
+
+    def job_status(self, job):
+        answer = self.call("POST", "job_status", {"job": job})
+        return answer.get("job_status") if isinstance(answer, dict) else None
+
+    def train(self, completions, project, label_config, project_full_path):
+        body = {"completions": completions, "project": project, "label_config": label_config,
+                "params": {"login": "", "password": "", "project_full_path": project_full_path}}
+        answer = self.call("POST", "train", body, read_timeout=LONG_READ_TIMEOUT)
+        job = answer.get("job") if isinstance(answer, dict) else None
+        return job if isinstance(job, (str, int)) and job != "" else None
+
+    def delete(self, project):
+        self.call("POST", "delete", {"project": project})
+
+
+_clients = {}
+_clients_lock = threading.Lock()
+
+
+def backend(entry):
+    """One client per (name, url), so a remembered /health outlives a request."""
+    key = (entry["name"], entry["url"])
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = MLBackend(*key)
+        return client

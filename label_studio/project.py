@@ -102,13 +102,7 @@ class Project(ProjectState):
 
     def _task_view(self, task_id, listing=False):
         task = self.tasks[task_id]
-        record = None
-        if task_id in self.completions.summaries:
-            before = self.completions.summaries.get(task_id)
-            record = self.completions.read(task_id)
-            after = self.completions.summaries.get(task_id)
-            if after is not before:
-                self.index.set_summary(task_id, after)
+        record = self._read_record(task_id)
         completions = record.get("completions") if record else None
         if not completions or not isinstance(completions, list):
             return self._with_data_key(dict(task))
@@ -121,6 +115,26 @@ class Project(ProjectState):
             view["completed_at"] = format_completed_at(summary.completed_at if summary else None)
             view["has_cancelled_completions"] = summary.cancelled if summary else 0
         return self._with_data_key(view)
+
+    def _read_record(self, task_id):
+        """The completions record on disk now, or None; the index follows what was read."""
+        if task_id not in self.completions.summaries:
+            return None
+        before = self.completions.summaries.get(task_id)
+        record = self.completions.read(task_id)
+        after = self.completions.summaries.get(task_id)
+        if after is not before:
+            self.index.set_summary(task_id, after)
+        return record
+
+    def iter_completion_records(self, batch=500):
+        """Every completions record as stored (one per completed task), in task id order."""
+        task_ids = self.completed_task_ids()
+        for start in range(0, len(task_ids), batch):
+            with self.reading():
+                records = [self._read_record(task_id) for task_id in task_ids[start:start + batch]
+                           if task_id in self.tasks]
+            yield from (record for record in records if isinstance(record, dict))
 
     def _with_data_key(self, task):
         data = task.get("data")
@@ -145,6 +159,13 @@ class Project(ProjectState):
                 views = [self._task_view(task_id) for task_id in ids[start:start + batch]
                          if task_id in self.tasks]
             yield from views
+
+    def stored_task(self, task_id):
+        """The task as tasks.json holds it, without its completions."""
+        with self.reading():
+            if task_id not in self.tasks:
+                raise NotFound(f"Task {task_id} not found")
+            return dict(self.tasks[task_id])
 
     def next_task(self):
         with self.reading():
@@ -251,6 +272,24 @@ class Project(ProjectState):
             self.tasks[task_id] = stored
             self._save_tasks()
             self.index.replace_task(task_id, old, stored)
+            return stored
+
+    def set_predictions(self, predictions_by_id):
+        """Stores new `predictions` lists for several tasks in one write; ids no longer in the
+        project are skipped. Returns the ids stored."""
+        with self.writing():
+            self._check_tasks_writable()
+            stored = []
+            for task_id, predictions in predictions_by_id.items():
+                old = self.tasks.get(task_id)
+                if old is None:
+                    continue
+                new = {**old, "predictions": predictions}
+                self.tasks[task_id] = new
+                self.index.replace_task(task_id, old, new)
+                stored.append(task_id)
+            if stored:
+                self._save_tasks()
             return stored
 
     def delete_task(self, task_id):
@@ -393,8 +432,18 @@ class Project(ProjectState):
     def update_settings(self, changes: dict):
         with self.writing():
             self.settings.raw.update(changes)
-            self.settings.save(self.path)
-            self._stamps["config"] = stamp(os.path.join(self.path, CONFIG_NAME))
+            self._save_settings()
+
+    def change_setting(self, key, change):
+        """Sets config.json's `key` to change(its value now), all under the write lock, so a
+        change made meanwhile by another process is not lost. `change` may raise to refuse."""
+        with self.writing():
+            self.settings.raw[key] = change(self.settings.raw.get(key))
+            self._save_settings()
+
+    def _save_settings(self):
+        self.settings.save(self.path)
+        self._stamps["config"] = stamp(os.path.join(self.path, CONFIG_NAME))
 
 
 def _find_completion(record, completion_id):

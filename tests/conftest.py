@@ -122,3 +122,41 @@ def live_server(project_dir):
     server = LiveServer(project_dir).start()
     yield server
     server.stop()
+
+
+class MLBackendStub:
+    """tests/ml_backend_stub.py as a process on a free port: a real HTTP ML backend."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ml_backend_stub.py")
+        self.process = subprocess.Popen([sys.executable, script, str(self.port)])
+        deadline = time.time() + 20
+        while True:
+            try:
+                requests.get(self.url + "/_calls", timeout=1)
+                return
+            except requests.RequestException:
+                if time.time() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("the ML backend stub did not start")
+                time.sleep(0.05)
+
+    def control(self, **changes):
+        requests.post(self.url + "/_control", json=changes, timeout=5).raise_for_status()
+
+    def calls(self, path=None):
+        made = requests.get(self.url + "/_calls", timeout=5).json()
+        return [call for call in made if path is None or call["path"] == path]
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
+@pytest.fixture
+def ml_backend():
+    stub = MLBackendStub()
+    yield stub
+    stub.stop()

@@ -28,6 +28,8 @@ ROUTES = [
     ("post", "/api/tasks/0/completions"), ("patch", "/api/tasks/0/completions/1"),
     ("post", "/api/validate-config"),
     ("post", "/api/tasks/x/completions"), ("patch", "/api/tasks/0/completions/x"),
+    ("delete", "/api/models"), ("post", "/api/models/predictions"),
+    ("post", "/api/models/predictions?mode=specific_tasks"),
 ]
 
 

@@ -108,3 +108,8 @@ def drain_request_body():
             length -= len(chunk)
     except OSError:
         pass
+
+
+def external_host():
+    """This server's address as the client reached it, e.g. http://localhost:8080."""
+    return request.host_url.rstrip("/")

@@ -4,10 +4,10 @@ import time
 from flask import Blueprint, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import importers, jsonio, ml
+from .. import importers, jsonio, ml, ml_project
 from ..errors import ValidationError
 from ..label_config import LabelConfigError
-from .common import (drain_request_body, empty_response, json_object, json_response, project,
+from .common import (external_host, drain_request_body, empty_response, json_object, json_response, project,
                      raw_body)
 from .import_input import read_import_request
 
@@ -34,8 +34,7 @@ def patch_project():
     body = json_object()
     current = project()
     if "ml_backend" in body:
-        backend = ml.connect_backend(body["ml_backend"], current.name)
-        current.update_settings({"ml_backends": current.settings.ml_backends + [backend]})
+        ml_project.add_backend(current, ml.connect_backend(body["ml_backend"], current.name))
     return json_response(current.summary(), status=201)
 
 
@@ -108,7 +107,9 @@ def import_tasks():
 
 @bp.get("/api/project/next")
 def next_task():
-    task = project().next_task()
+    current = project()
+    task = current.next_task()
     if task is None:
         return json_response({"id": None, "detail": "No more tasks to label"}, status=404)
-    return json_response(task)
+    return json_response(ml_project.add_live_predictions(current, task,
+                                                         external_host()))

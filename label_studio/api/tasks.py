@@ -1,9 +1,9 @@
 """/api/tasks, /api/tasks/<id>, its completions, and /api/completions."""
 from flask import Blueprint, request
 
-from .. import importers
+from .. import importers, ml_project
 from ..errors import ValidationError
-from .common import (empty_response, json_object, json_response, path_id, project, query_bool,
+from .common import (external_host, empty_response, json_object, json_response, path_id, project, query_bool,
                      query_int)
 
 bp = Blueprint("tasks", __name__)
@@ -20,13 +20,17 @@ def list_tasks():
 
 @bp.delete("/api/tasks")
 def delete_all_tasks():
-    project().delete_all_tasks()
+    current = project()
+    current.delete_all_tasks()
+    ml_project.forget_models(current)
     return empty_response(204)
 
 
 @bp.get("/api/tasks/<task_id>")
 def get_task(task_id):
-    task = project().get_task(path_id(task_id, "task_id"))
+    current = project()
+    task = current.get_task(path_id(task_id, "task_id"))
+    task = ml_project.add_live_predictions(current, task, external_host())
     response = json_response(task, pretty=bool(request.args.get("pretty")))
     response.data += b"\n"
     return response
