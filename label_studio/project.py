@@ -70,6 +70,11 @@ class Project(ProjectState):
     def _completions_readable_path(self):
         return f"{self.name.rstrip('/') or '.'}/completions"
 
+    def current_settings(self):
+        """config.json as it is on disk now (an edit by hand or by a command is seen)."""
+        with self.reading():
+            return self.settings
+
     def task_ids(self):
         with self.reading():
             return list(self.index.ids)

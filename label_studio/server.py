@@ -1,16 +1,14 @@
-"""create_app: the Flask application, its error handling, auth and CORS."""
-import base64
+"""create_app: the Flask application, its error handling and CORS (auth is in auth.py)."""
 import errno
-import binascii
-import hmac
 import logging
 import traceback
 from dataclasses import dataclass
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from .api import register_blueprints
+from .auth import install_auth
 from .api.common import drain_request_body, json_response
 from .errors import LabelStudioError
 from .label_config import LabelConfigError
@@ -52,36 +50,10 @@ def create_app(project, options: ServerOptions | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = options.max_upload_size or project.settings.max_upload_size
     app.json.sort_keys = False
     register_blueprints(app)
-    _install_auth(app, options, project)
+    install_auth(app, options, project.current_settings)
     _install_cors(app, options, project)
     _install_error_handlers(app, options)
     return app
-
-
-def _install_auth(app, options, project):
-    @app.before_request
-    def require_basic_auth():
-        password = options.password or project.settings.password
-        if not password:
-            return None
-        username = options.username or project.settings.username or "ls"
-        if _credentials_match(request.headers.get("Authorization", ""), username, password):
-            return None
-        return Response("Could not verify your access level for that URL.\n"
-                        "You have to login with proper credentials", status=401,
-                        headers={"WWW-Authenticate": 'Basic realm="Login Required"'})
-
-
-def _credentials_match(header, username, password):
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return False
-    try:
-        given_user, _, given_password = base64.b64decode(encoded).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return False
-    return (hmac.compare_digest(given_user.encode(), username.encode())
-            & hmac.compare_digest(given_password.encode(), password.encode()))
 
 
 def _install_cors(app, options, project):

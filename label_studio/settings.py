@@ -130,6 +130,11 @@ class Settings:
         return str(self.raw.get("password") or "")
 
     @property
+    def api_token(self) -> str:
+        value = self.raw.get("api_token")
+        return value if isinstance(value, str) else ""
+
+    @property
     def cors(self):
         return self.raw.get("cors") or False
 
@@ -191,8 +196,9 @@ class Settings:
         shown = copy.deepcopy(self.raw)
         shown["source"] = copy.deepcopy(self.source)
         shown["target"] = copy.deepcopy(self.target)
-        if shown.get("password"):
-            shown["password"] = "***"
+        for name in ("password", "api_token"):
+            if shown.get(name):
+                shown[name] = "***"
         for role in ("source", "target"):
             params = shown[role].get("params")
             if isinstance(params, dict):
