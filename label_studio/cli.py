@@ -194,13 +194,21 @@ def start(do_init, **kw):
 
 def _serve(path, kw):
     from .project import Project, ProjectNotFound
-    from .server import ServerOptions, create_app
-    from .serving import free_port_from, limit_malloc_arenas, serve
+    from .server import create_app
     try:
         project = Project(path, name=path)
     except ProjectNotFound as exc:
         raise click.ClickException(str(exc)) from None
     settings = project.settings
+    _run_server(lambda options: create_app(project, options), path, kw, settings)
+
+
+def _run_server(make_app, what, kw, settings=None):
+    """Binds, warns and serves; `settings` (a project's config.json) fills what options omit."""
+    from .server import ServerOptions
+    from .serving import free_port_from, limit_malloc_arenas, serve
+    from .settings import Settings
+    settings = settings or Settings({})
     host = kw["host"] or settings.host or "127.0.0.1"
     bind = "127.0.0.1" if host == "localhost" else host
     port = kw["port"] or settings.port or 8080
@@ -213,18 +221,34 @@ def _serve(path, kw):
     if bind not in LOOPBACK and not password:
         click.echo(f"*** WARNING! Serving on {bind} without a password: anyone who can reach "
                    "this machine can read and change the project. Use --password. ***", err=True)
-    options = ServerOptions(username=kw["username"], password=kw["password"], cors=kw["cors"],
-                            debug=kw["debug"])
-    app = create_app(project, options)
     cert = kw["cert"] or settings.tls_files[0]
     key = kw["key"] or settings.tls_files[1]
     ssl_context = (cert, key) if cert and key else None
+    app = make_app(ServerOptions(username=kw["username"], password=kw["password"],
+                                 cors=kw["cors"], debug=kw["debug"], tls=bool(ssl_context)))
     scheme = "https" if ssl_context else "http"
-    click.echo(f"Label Studio is serving {path} on {scheme}://{host}:{port}/")
+    click.echo(f"Label Studio is serving {what} on {scheme}://{host}:{port}/")
     # the loaded project lives as long as the server: keep the collector from rescanning it
     gc.freeze()
     limit_malloc_arenas()
     serve(app, bind, port, debug=kw["debug"], ssl_context=ssl_context)
+
+
+@main.command("start-multi-session")
+@legacy_options
+def start_multi_session(**kw):
+    """Serve one project per browser session, each in ROOT_DIR/<user>/<project>.
+
+    A browser's first request to the API creates its project with this command's init
+    options (--template, -l, --sampling, --ml-backends, ...); POST /api/project?new=1 makes
+    another, and /api/project-switch?uuid= opens (shares) one by its id.
+    """
+    from .server import create_multi_session_app
+    kw["project_name"] = ""
+    init_options = _init_options(kw)
+    root = kw["root_dir"] or "."
+    _run_server(lambda options: create_multi_session_app(root, init_options, options),
+                f"one project per browser session under {os.path.abspath(root)}", kw)
 
 
 @main.command("validate-config")

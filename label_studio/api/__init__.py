@@ -1,7 +1,9 @@
 """HTTP layer: one blueprint per resource; each parses the request and calls Project."""
-from . import deprecated, export, files, helpers, models, project, tasks
+from . import (deprecated, export, files, helpers, models, project, sessions,
+               storage_settings, tasks)
 
 
 def register_blueprints(app):
-    for module in (project, tasks, models, helpers, deprecated, files, export):
+    for module in (project, tasks, models, sessions, helpers, deprecated, files, export,
+                   storage_settings):
         app.register_blueprint(module.bp)

@@ -17,8 +17,13 @@ def empty_response(status=204):
     return Response(status=status)
 
 
+def projects():
+    """The project provider: one folder (start), or one per browser session."""
+    return current_app.config["LS_PROJECTS"]
+
+
 def project():
-    return current_app.config["LS_PROJECTS"].current()
+    return projects().current()
 
 
 def path_id(value, what):

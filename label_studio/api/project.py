@@ -7,7 +7,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .. import importers, jsonio, ml, ml_project
 from ..errors import ValidationError
 from ..label_config import LabelConfigError
-from .common import (external_host, drain_request_body, empty_response, json_object, json_response, project,
+from .common import (external_host, projects, drain_request_body, empty_response, json_object, json_response, project,
                      raw_body)
 from .import_input import read_import_request
 
@@ -23,9 +23,9 @@ def get_project():
 
 @bp.post("/api/project")
 def create_project():
-    if request.values.get("new"):
-        raise ValidationError('"multi_session_force_recreate" option supported only with '
-                              '"start-multi-session" mode')
+    if request.values.get("new"):  # legacy: any non-empty value
+        created = projects().create_new(request.values.get("desc"))
+        return json_response(created.summary(), status=201)
     return json_response(project().summary())
 
 
