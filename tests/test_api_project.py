@@ -143,3 +143,14 @@ def test_deprecated_aliases(client):
     assert client.delete("/api/tasks/delete").status_code == 204
     assert client.get("/api/tasks").get_json() == []
     assert client.post("/api/save-config", json={"label_config": NEW_CONFIG}).status_code == 201
+
+
+def test_the_export_alias_answers_the_same_zip(client):
+    import io
+    import zipfile
+    client.post("/api/project/import", json=[{"image": "a.jpg"}])
+    client.post("/api/tasks/0/completions", json={"result": []})
+    answer = client.get("/api/export?format=JSON")
+    assert answer.status_code == 200 and answer.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(answer.data)) as archive:
+        assert "result.json" in archive.namelist()

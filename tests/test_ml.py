@@ -401,3 +401,18 @@ def test_predictions_for_data_that_is_not_an_object_are_a_400(ner, ml_backend):
     answer = ner.post("/api/models/predictions", json=[1, 2])
     assert answer.status_code == 400 and "an array" in answer.json["detail"]
     assert ml_backend.calls("predict") == []
+
+
+def test_legacy_ml_aliases_behave_like_their_targets(ner, ner_dir, ml_backend):
+    assert ner.post("/predict", json={"text": "Zoe"}).json == {"detail": "No ML backend",
+                                                               "status": 400}
+    connect(ner, ml_backend, "first")
+    connect(ner, ml_backend, "second")
+    answer = ner.post("/predict?mode=all_tasks", json={"text": "Zoe"})
+    assert answer.status_code == 200 and answer.json["data"] == {"text": "Zoe"}
+    assert [p["created_by"] for p in answer.json["predictions"]] == ["first", "second"]
+    assert ner.post("/api/train").status_code == 400  # nothing completed yet
+    complete(ner)
+    assert ner.post("/api/train").json["detail"] == "Training started"
+    assert ner.post("/api/remove-ml-backend", json={"name": "first"}).status_code == 204
+    assert ner.get("/api/models").json == {"models": ["second"]}

@@ -1,9 +1,11 @@
 """Old paths that legacy clients and scripts still call; each behaves like its modern route."""
 from flask import Blueprint, Response
 
+from . import export as export_api
+from . import models as models_api
 from . import project as project_api
 from . import tasks as tasks_api
-from .common import empty_response, json_response, project
+from .common import json_response, project
 
 bp = Blueprint("deprecated", __name__)
 
@@ -25,8 +27,27 @@ def delete_completions():
 
 @bp.delete("/api/tasks/delete")
 def delete_tasks():
-    project().delete_all_tasks()
-    return empty_response(204)
+    return tasks_api.delete_all_tasks()
+
+
+@bp.get("/api/export")
+def export():
+    return export_api.export()
+
+
+@bp.post("/api/remove-ml-backend")
+def remove_ml_backend():
+    return models_api.remove_model()
+
+
+@bp.post("/api/train")
+def train():
+    return models_api.train()
+
+
+@bp.post("/predict")
+def predict():
+    return models_api.predict_posted_task()
 
 
 @bp.post("/api/import")

@@ -42,18 +42,25 @@ def predictions():
     mode = request.values.get("mode", "data") or "data"
     if mode not in ("data", "all_tasks", "specific_tasks"):
         raise Unprocessable("unknown mode")
-    ml_project.require_backends(current)
     if mode == "data":
-        body = json_body(required=False)
-        if body is None:
-            raise Unprocessable("no task data found in request json")
-        task = body if isinstance(body, dict) and "data" in body else {"data": body}
-        if not isinstance(task["data"], dict):
-            raise ValidationError(f"Task data must be a JSON object, got {json_type(task['data'])}")
-        return json_response(ml_project.add_live_predictions(current, task, external_host()))
+        return predict_posted_task()
+    ml_project.require_backends(current)
     task_ids = None if mode == "all_tasks" else _requested_task_ids()
     count = ml_project.predict_tasks(current, task_ids, external_host())
     return _done("predictions are ready", tasks_predicted=count)
+
+
+def predict_posted_task():
+    """mode=data: live predictions for the task (or task data) in the body, not stored."""
+    current = project()
+    ml_project.require_backends(current)
+    body = json_body(required=False)
+    if body is None:
+        raise Unprocessable("no task data found in request json")
+    task = body if isinstance(body, dict) and "data" in body else {"data": body}
+    if not isinstance(task["data"], dict):
+        raise ValidationError(f"Task data must be a JSON object, got {json_type(task['data'])}")
+    return json_response(ml_project.add_live_predictions(current, task, external_host()))
 
 
 def _requested_task_ids():
