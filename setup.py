@@ -20,7 +20,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["label_studio", "label_studio.*"]),
-    package_data={"label_studio": ["templates/*.xml"]},
+    package_data={"label_studio": ["templates/*.xml", "web/templates/*.html", "web/static/*.js"]},
     include_package_data=True,
     install_requires=[
         "flask>=3.0",
@@ -33,7 +33,7 @@ setup(
         "numpy>=1.24",
     ],
     extras_require={
-        "test": ["pytest>=8.0", "requests>=2.31", "pycocotools>=2.0"],
+        "test": ["pytest>=8.0", "requests>=2.31", "pycocotools>=2.0", "selenium>=4.20"],
     },
     entry_points={"console_scripts": ["label-studio=label_studio.cli:main"]},
 )

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from .api import register_blueprints
 from .auth import install_auth
+from .web import register_pages
 from .api.common import drain_request_body, json_response
 from .errors import LabelStudioError, ValidationError
 from .label_config import LabelConfigError
@@ -91,6 +92,7 @@ def _build_app(provider, options, max_upload):
     app.config["MAX_CONTENT_LENGTH"] = max_upload
     app.json.sort_keys = False
     register_blueprints(app)
+    register_pages(app)
     install_auth(app, options, provider.auth_settings)
     _install_cors(app, options, provider)
     _install_error_handlers(app, options)

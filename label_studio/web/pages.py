@@ -1,0 +1,103 @@
+"""The labeling page (`/`: the label stream; `/?task_id=N`: one task) and the welcome page.
+
+The page embeds the LSF bundle fetched by `label-studio setup-frontend` and our glue script;
+config, task and instruction go in through `tojson`, which is safe inside <script>.
+"""
+import os
+
+from flask import Blueprint, abort, redirect, render_template, request, send_from_directory
+from markupsafe import Markup, escape
+
+from .. import __version__, frontend_assets, ml_project
+from ..api.common import external_host, project
+from ..errors import NotFound
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUNDLE_FILES = ("main.js", "main.css")
+
+bp = Blueprint("pages", __name__, template_folder="templates")
+
+
+_verified = {}  # bundle folder -> file stamps that passed the checksum
+
+
+def _bundle_ready():
+    """Checksums are costly (3.4 MB): one check per change of the files' stamps."""
+    stamps = []
+    for name in BUNDLE_FILES:
+        try:
+            st = os.stat(os.path.join(frontend_assets.LSF_DIR, name))
+        except OSError:
+            return False
+        stamps.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    if _verified.get(frontend_assets.LSF_DIR) != stamps:
+        if not frontend_assets.bundle_ready(frontend_assets.LSF_DIR):
+            return False
+        _verified[frontend_assets.LSF_DIR] = stamps
+    return True
+
+
+@bp.get("/")
+def labeling_page():
+    current = project()
+    if not _bundle_ready():
+        return _message("The labeling interface is not installed", Markup(
+            f"<p>{escape(frontend_assets.missing_message())}</p>"
+            "<p>Then reload this page. The API works without it.</p>"), status=503)
+    task = None
+    raw_id = request.args.get("task_id")
+    if raw_id is not None:
+        task, problem = _task_for_page(current, raw_id)
+        if problem is not None:
+            return problem
+    elif current.summary()["task_count"] == 0:
+        return redirect("welcome", code=302)
+    return render_template("labeling.html", config=current.label_config.text, task=task,
+                           instruction=current.settings.instruction, version=__version__,
+                           bundle_version=frontend_assets.VERSION)
+
+
+def _task_for_page(current, raw_id):
+    """(task with live predictions, None) or (None, an error page)."""
+    try:
+        task_id = int(raw_id)
+    except ValueError:
+        return None, _message("No such task", Markup(
+            f"<p><code>task_id</code> must be a number, got <code>{escape(raw_id)}</code>.</p>"),
+            status=400)
+    try:
+        task = current.get_task(task_id)
+    except NotFound:
+        return None, _message("No such task", Markup(
+            f"<p>Task {task_id} is not in this project.</p>"), status=404)
+    return ml_project.add_live_predictions(current, task, external_host()), None
+
+
+@bp.get("/welcome")
+def welcome_page():
+    summary = project().summary()
+    return _message("Welcome to Label Studio", Markup(
+        f"<p>This project has {summary['task_count']} tasks and "
+        f"{summary['completion_count']} completed.</p>"
+        "<p>Import tasks, for example:</p>"
+        "<pre>curl -X POST -H Content-Type:application/json "
+        f"{escape(external_host())}/api/project/import --data "
+        "'[{&quot;text&quot;: &quot;Some text&quot;}]'</pre>"
+        "<p>or upload files with <code>-F FileUpload=@file.csv</code>; "
+        '<a href="./">start labeling</a> once there are tasks.</p>'))
+
+
+@bp.get("/static/lsf/<name>")
+def bundle_file(name):
+    if name not in BUNDLE_FILES:
+        abort(404)
+    return send_from_directory(frontend_assets.LSF_DIR, name, max_age=3600)
+
+
+@bp.get("/static/js/ls-glue.js")
+def glue_script():
+    return send_from_directory(os.path.join(HERE, "static"), "ls-glue.js", max_age=0)
+
+
+def _message(heading, message, status=200):
+    return render_template("message.html", heading=heading, message=message), status

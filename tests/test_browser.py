@@ -1,0 +1,167 @@
+"""End to end in a real browser: headless Chromium labels tasks through the LSF bundle, our glue
+and a live server, and the completions land on disk.
+
+Needs `label-studio setup-frontend`, Debian's chromium + chromium-driver and selenium
+(.ci/run installs all three); skipped where one is missing."""
+import json
+import os
+import shutil
+import time
+
+import pytest
+
+from conftest import LiveServer, make_project
+from label_studio import frontend_assets
+
+TEXT_CONFIG = """<View>
+  <Text name="text" value="$text"/>
+  <Choices name="sentiment" toName="text" choice="single-radio">
+    <Choice value="Positive"/><Choice value="Negative"/><Choice value="Neutral"/>
+  </Choices>
+</View>
+"""
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+pytestmark = [
+    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="chromium/chromedriver missing"),
+    pytest.mark.skipif(not frontend_assets.bundle_ready(), reason="run label-studio setup-frontend"),
+]
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+WAIT = 30
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--window-size=1600,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=webdriver.ChromeService(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def server(tmp_path):
+    path = make_project(str(tmp_path / "text"), label_config=TEXT_CONFIG)
+    live = LiveServer(path).start()
+    import requests
+    requests.post(live.url + "/api/project/import",
+                  json=[{"text": "I love it"}, {"text": "Meh"}, {"text": "I hate it"}])
+    yield live
+    live.stop()
+
+
+def record(server, task_id):
+    path = os.path.join(server.project, "completions", f"{task_id}.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def wait_for(condition, what):
+    deadline = time.time() + WAIT
+    while time.time() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def task_shown(browser, task_id):
+    WebDriverWait(browser, WAIT).until(ec.text_to_be_present_in_element(
+        (By.CSS_SELECTOR, ".ls-task-info"), f"Task ID: {task_id}"))
+    # LSF keeps its buttons busy for at least 0.5 s after a submit or skip
+    WebDriverWait(browser, WAIT).until(lambda b: b.execute_script(
+        "return Boolean(window.Htx) && !window.Htx.isSubmitting && !window.Htx.isLoading"))
+
+
+def choose(browser, text):
+    for label in browser.find_elements(By.CSS_SELECTOR, "label.ant-radio-wrapper"):
+        if " ".join(label.text.split()).startswith(text):
+            label.click()
+            return
+    raise AssertionError(f"no choice {text!r} on the page")
+
+
+def click(browser, selector):
+    WebDriverWait(browser, WAIT).until(ec.element_to_be_clickable(
+        (By.CSS_SELECTOR, selector))).click()
+
+
+def choices_of(completion):
+    return [item["value"]["choices"] for item in completion["result"]]
+
+
+def test_label_stream_submit_skip_then_no_more_tasks(browser, server):
+    browser.get(server.url + "/")
+    task_shown(browser, 0)
+    choose(browser, "Positive")
+    click(browser, ".ls-submit-btn")
+    saved = wait_for(lambda: record(server, 0), "task 0's completion on disk")
+    [completion] = saved["completions"]
+    assert choices_of(completion) == [["Positive"]]
+    assert completion["id"] >= 1 and completion["lead_time"] > 0
+
+    task_shown(browser, 1)
+    click(browser, ".ls-skip-btn")
+    skipped = wait_for(lambda: record(server, 1), "task 1's skip on disk")
+    assert skipped["completions"][0]["was_cancelled"] is True
+
+    task_shown(browser, 2)
+    choose(browser, "Negative")
+    click(browser, ".ls-submit-btn")
+    wait_for(lambda: record(server, 2), "task 2's completion on disk")
+    WebDriverWait(browser, WAIT).until(ec.text_to_be_present_in_element(
+        (By.TAG_NAME, "body"), "No more data available for labeling"))
+
+
+def test_explore_a_task_update_and_delete_its_completion(browser, server):
+    import requests
+    answer = requests.post(server.url + "/api/tasks/0/completions", json={"result": [
+        {"from_name": "sentiment", "to_name": "text", "type": "choices",
+         "value": {"choices": ["Positive"]}}], "lead_time": 1})
+    completion_id = answer.json()["id"]
+
+    browser.get(server.url + "/?task_id=0")
+    task_shown(browser, 0)
+    choose(browser, "Neutral")
+    click(browser, ".ls-update-btn")
+    wait_for(lambda: choices_of(record(server, 0)["completions"][0]) == [["Neutral"]],
+             "the update on disk")
+    assert [c["id"] for c in record(server, 0)["completions"]] == [completion_id]
+
+    task_shown(browser, 0)
+    trash = WebDriverWait(browser, WAIT).until(lambda b: [
+        button for button in b.find_elements(By.CSS_SELECTOR, "button")
+        if button.find_elements(By.CSS_SELECTOR, "span.anticon-delete") and button.is_displayed()])
+    trash[0].click()
+    confirm = WebDriverWait(browser, WAIT).until(lambda b: [
+        button for button in b.find_elements(By.CSS_SELECTOR, "button")
+        if button.text.strip() == "Delete" and button.is_displayed()])
+    confirm[0].click()
+    wait_for(lambda: not (record(server, 0) or {}).get("completions"), "the delete on disk")
+    assert not requests.get(server.url + "/api/tasks/0").json().get("completions")
+
+
+def test_a_task_with_a_prediction_starts_from_it(browser, server):
+    import requests
+    requests.post(server.url + "/api/project/import", json=[{
+        "data": {"text": "Predicted"}, "predictions": [{"score": 0.9, "result": [
+            {"from_name": "sentiment", "to_name": "text", "type": "choices",
+             "value": {"choices": ["Negative"]}}]}]}])
+    for task_id in (0, 1, 2):  # label the others first so the predicted task comes next
+        requests.post(server.url + f"/api/tasks/{task_id}/completions", json={"result": []})
+    browser.get(server.url + "/")
+    task_shown(browser, 3)
+    click(browser, ".ls-submit-btn")
+    saved = wait_for(lambda: record(server, 3), "task 3's completion on disk")
+    assert choices_of(saved["completions"][0]) == [["Negative"]]
