@@ -165,3 +165,12 @@ def test_a_task_with_a_prediction_starts_from_it(browser, server):
     click(browser, ".ls-submit-btn")
     saved = wait_for(lambda: record(server, 3), "task 3's completion on disk")
     assert choices_of(saved["completions"][0]) == [["Negative"]]
+
+
+def test_the_config_preview_renders_the_editor(browser, server):
+    from urllib.parse import urlencode
+    browser.get(server.url + "/render-label-studio?" + urlencode({"config": TEXT_CONFIG}))
+    WebDriverWait(browser, WAIT).until(ec.presence_of_element_located(
+        (By.CSS_SELECTOR, ".ls-editor")))
+    choose(browser, "Neutral")  # the choices are there and can be toggled
+    assert not browser.find_elements(By.CSS_SELECTOR, ".ls-submit-btn")

@@ -119,3 +119,25 @@ def test_a_changed_bundle_file_is_checked_again(text_client, fake_bundle):
     assert text_client.get("/").status_code == 200
     (fake_bundle / "main.js").write_text("tampered, and longer than before")
     assert text_client.get("/").status_code == 503
+
+
+def test_the_config_preview_shows_an_example_task(text_client, fake_bundle):
+    for route in ("/render-label-studio", "/api/render-label-studio"):
+        answer = text_client.post(route, data={"config": TEXT_CONFIG})
+        assert answer.status_code == 200
+        html = answer.get_data(as_text=True)
+        assert page_value(html, "preview") is True
+        task = page_value(html, "task")
+        assert task["id"] == 1 and isinstance(task["data"]["text"], str) and task["data"]["text"]
+    answer = text_client.get("/render-label-studio", query_string={"config": TEXT_CONFIG})
+    assert answer.status_code == 200
+
+
+def test_the_config_preview_refuses_empty_and_invalid_configs(text_client, fake_bundle):
+    answer = text_client.post("/render-label-studio", data={"config": " "})
+    assert answer.status_code == 417 and answer.get_data(as_text=True) == "No config in POST"
+    assert text_client.get("/render-label-studio").status_code == 417
+    answer = text_client.post("/render-label-studio",
+                              data={"config": '<View><Choices name="c" toName="<nope>"/></View>'})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "not valid" in html and "<nope>" not in html

@@ -5,12 +5,14 @@ config, task and instruction go in through `tojson`, which is safe inside <scrip
 """
 import os
 
-from flask import Blueprint, abort, redirect, render_template, request, send_from_directory
+from flask import (Blueprint, Response, abort, redirect, render_template, request,
+                   send_from_directory)
 from markupsafe import Markup, escape
 
 from .. import __version__, frontend_assets, ml_project
 from ..api.common import external_host, project
 from ..errors import NotFound
+from ..label_config import LabelConfigError, example_task_data, parse_label_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUNDLE_FILES = ("main.js", "main.css")
@@ -41,9 +43,7 @@ def _bundle_ready():
 def labeling_page():
     current = project()
     if not _bundle_ready():
-        return _message("The labeling interface is not installed", Markup(
-            f"<p>{escape(frontend_assets.missing_message())}</p>"
-            "<p>Then reload this page. The API works without it.</p>"), status=503)
+        return _bundle_missing()
     task = None
     raw_id = request.args.get("task_id")
     if raw_id is not None:
@@ -52,9 +52,19 @@ def labeling_page():
             return problem
     elif current.summary()["task_count"] == 0:
         return redirect("welcome", code=302)
-    return render_template("labeling.html", config=current.label_config.text, task=task,
-                           instruction=current.settings.instruction, version=__version__,
+    return _editor_page(current.label_config.text, task, current.settings.instruction)
+
+
+def _editor_page(config, task, instruction="", preview=False):
+    return render_template("labeling.html", config=config, task=task, instruction=instruction,
+                           preview=preview, version=__version__,
                            bundle_version=frontend_assets.VERSION)
+
+
+def _bundle_missing():
+    return _message("The labeling interface is not installed", Markup(
+        f"<p>{escape(frontend_assets.missing_message())}</p>"
+        "<p>Then reload this page. The API works without it.</p>"), status=503)
 
 
 def _task_for_page(current, raw_id):
@@ -71,6 +81,25 @@ def _task_for_page(current, raw_id):
         return None, _message("No such task", Markup(
             f"<p>Task {task_id} is not in this project.</p>"), status=404)
     return ml_project.add_live_predictions(current, task, external_host()), None
+
+
+@bp.route("/render-label-studio", methods=["GET", "POST"])
+@bp.route("/api/render-label-studio", methods=["GET", "POST"])
+def config_preview():
+    """The editor for the config in `config=` (query or form) on an example task."""
+    text = request.values.get("config")
+    if not text or not text.strip():
+        return Response("No config in POST", status=417, mimetype="text/plain")
+    try:
+        config = parse_label_config(text)
+    except LabelConfigError as exc:
+        items = "".join(f"<li>{escape(message)}</li>" for message in exc.messages)
+        return _message("This label config is not valid", Markup(f"<ul>{items}</ul>"),
+                        status=400)
+    if not _bundle_ready():
+        return _bundle_missing()
+    example = {"id": 1, "data": example_task_data(config, "editor_preview")}
+    return _editor_page(config.text, example, preview=True)
 
 
 @bp.get("/welcome")

@@ -81,7 +81,24 @@
     });
   }
 
+  function addEmptyCompletion(ls) {
+    var fresh = ls.completionStore.addCompletion({ userGenerate: true });
+    ls.completionStore.selectCompletion(fresh.id);
+  }
+
+  // the config preview: an example task, nothing is saved
+  function preview(options) {
+    return new window.LabelStudio("label-studio", {
+      config: options.config,
+      task: options.task,
+      interfaces: ["basic", "side-column", "predictions"],
+      user: { pk: 1, firstName: "Label", lastName: "Studio" },
+      onLabelStudioLoad: addEmptyCompletion,
+    });
+  }
+
   function start(options) {
+    if (options.preview) return preview(options);
     var exploring = options.task !== null && options.task !== undefined;
     var task = exploring ? Object.assign({}, options.task, {
       completions: (options.task.completions || []).map(forEditor),
@@ -95,10 +112,7 @@
       onLabelStudioLoad: function (ls) {
         if (!exploring) return loadNext(ls);
         // the task's completions are not in the store yet: decide from the task itself
-        if (!task.completions.length) {
-          var fresh = ls.completionStore.addCompletion({ userGenerate: true });
-          ls.completionStore.selectCompletion(fresh.id);
-        }
+        if (!task.completions.length) addEmptyCompletion(ls);
       },
       onSubmitCompletion: function (ls, completion) {
         return call("POST", taskUrl(ls) + "completions/", completionBody(completion))
