@@ -1,7 +1,7 @@
 """Client side of the legacy ML backend protocol (spec/ml-backend.md §2-§3).
 
 Unlike the legacy client every call has a timeout (3 s to connect; 100 s to read for
-/predict and /train, 10 s for the rest), and a healthy /health is remembered for a few
+/predict and /train, 10 s for the rest), and the answer of /health is remembered for a few
 seconds instead of being asked before every call.
 """
 import http.client
@@ -54,7 +54,7 @@ def connect_backend(spec, project_name):
     """The config.json entry for a backend given as PATCH /api/project's `ml_backend`; a
     backend whose /health does not answer is refused."""
     name, url = split_backend_spec(spec, project_name)
-    if not backend({"name": name, "url": url}).healthy():
+    if not backend({"name": name, "url": url}).healthy(fresh=True):
         raise ValidationError(f'ML backend with URL: "{url}" is not connected.')
     return {"url": url, "name": name}
 
@@ -63,7 +63,7 @@ class MLBackend:
     def __init__(self, name, url):
         self.name = name
         self.url = url
-        self._healthy_until = 0.0
+        self._health = (None, 0.0)  # (last /health result, monotonic time it expires)
 
     def call(self, method, path, body=None, read_timeout=SHORT_READ_TIMEOUT):
         """The decoded JSON answer of one call; BackendError otherwise."""
@@ -96,15 +96,19 @@ class MLBackend:
         except orjson.JSONDecodeError:
             raise BackendError(self, path, answer.status, f"answer is not JSON: {text}") from None
 
-    def healthy(self):
-        if time.monotonic() < self._healthy_until:
-            return True
+    def healthy(self, fresh=False):
+        """Whether /health answers; either answer is remembered a few seconds, so a backend
+        that is down or hanging costs one request its timeout, not every request."""
+        known, until = self._health
+        if not fresh and known is not None and time.monotonic() < until:
+            return known
         try:
             self.call("GET", "health")
+            result = True
         except BackendError:
-            return False
-        self._healthy_until = time.monotonic() + HEALTH_CACHE_SECONDS
-        return True
+            result = False
+        self._health = (result, time.monotonic() + HEALTH_CACHE_SECONDS)
+        return result
 
     def setup(self, project, schema, hostname=None):
         body = {"project": project, "schema": schema}

@@ -416,3 +416,24 @@ def test_legacy_ml_aliases_behave_like_their_targets(ner, ner_dir, ml_backend):
     assert ner.post("/api/train").json["detail"] == "Training started"
     assert ner.post("/api/remove-ml-backend", json={"name": "first"}).status_code == 204
     assert ner.get("/api/models").json == {"models": ["second"]}
+
+
+def test_a_backend_that_is_down_is_asked_for_health_once_in_a_while(ner, ml_backend):
+    connect(ner, ml_backend)
+    ml._clients.clear()
+    ml_backend.control(health="error")
+    for _ in range(3):
+        assert ner.get("/api/tasks/1").json["predictions"][0]["model_version"] == "stored"
+    assert len(ml_backend.calls("health")) == 2  # one when connecting, one for the three GETs
+    assert ml_backend.calls("predict") == []
+
+
+def test_connecting_checks_health_afresh(ner, ml_backend):
+    connect(ner, ml_backend)
+    ml_backend.control(health="error")
+    ml._clients.clear()
+    ner.get("/api/tasks/0")  # remembers the backend as down
+    ml_backend.control(health="ok")
+    # the same name and address: the same client, which remembers the backend as down
+    answer = ner.patch("/api/project", json={"ml_backend": f"mymodel={ml_backend.url}"})
+    assert answer.status_code == 201
