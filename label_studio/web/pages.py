@@ -1,4 +1,5 @@
-"""The labeling page (`/`: the label stream; `/?task_id=N`: one task) and the welcome page.
+"""The labeling page (`/`: the label stream; `/?task_id=N`: one task), the config preview
+(`/render-label-studio`) and the welcome page.
 
 The page embeds the LSF bundle fetched by `label-studio setup-frontend` and our glue script;
 config, task and instruction go in through `tojson`, which is safe inside <script>.
