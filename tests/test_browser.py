@@ -174,3 +174,40 @@ def test_the_config_preview_renders_the_editor(browser, server):
         (By.CSS_SELECTOR, ".ls-editor")))
     choose(browser, "Neutral")  # the choices are there and can be toggled
     assert not browser.find_elements(By.CSS_SELECTOR, ".ls-submit-btn")
+
+
+def test_import_a_file_from_the_import_page(browser, server, tmp_path):
+    upload = tmp_path / "more.csv"
+    upload.write_text("text\nFrom the page\nAnd another\n")
+    browser.get(server.url + "/import")
+    browser.find_element(By.CSS_SELECTOR, 'input[name="FileUpload"]').send_keys(str(upload))
+    browser.find_element(By.CSS_SELECTOR, "#ls-import-files button").click()
+    WebDriverWait(browser, WAIT).until(ec.text_to_be_present_in_element(
+        (By.ID, "ls-import-result"), "Imported 2 tasks"))
+    with open(os.path.join(server.project, "tasks.json")) as f:
+        texts = [task["data"]["text"] for task in json.load(f).values()]
+    assert texts[-2:] == ["From the page", "And another"]
+
+
+def test_the_setup_page_saves_a_config_or_shows_why_not(browser, server):
+    browser.get(server.url + "/setup")
+    area = browser.find_element(By.CSS_SELECTOR, 'textarea[name="config"]')
+    area.clear()
+    area.send_keys('<View><Text name="text" value="$text"/>'
+                   '<Choices name="sentiment" toName="nowhere"><Choice value="A"/></Choices></View>')
+    browser.find_element(By.ID, "ls-save").click()
+    WebDriverWait(browser, WAIT).until(ec.text_to_be_present_in_element(
+        (By.ID, "ls-setup-result"), "Not saved"))
+    assert "nowhere" in browser.find_element(By.ID, "ls-setup-result").text
+    with open(os.path.join(server.project, "config.xml")) as f:
+        assert f.read() == TEXT_CONFIG
+
+    new_config = TEXT_CONFIG.replace('<Choice value="Neutral"/>',
+                                     '<Choice value="Neutral"/><Choice value="Mixed"/>')
+    area.clear()
+    area.send_keys(new_config)
+    browser.find_element(By.ID, "ls-save").click()
+    WebDriverWait(browser, WAIT).until(ec.text_to_be_present_in_element(
+        (By.ID, "ls-setup-result"), "Saved."))
+    with open(os.path.join(server.project, "config.xml")) as f:
+        assert "Mixed" in f.read()

@@ -1,6 +1,8 @@
-"""HTML pages: the labeling page around the Label Studio Frontend bundle, and a welcome page."""
-from .pages import bp
+"""HTML pages: the labeling page around the Label Studio Frontend bundle, and plain pages to
+browse tasks, import, export and edit the label config."""
+from . import manage, pages
 
 
 def register_pages(app):
-    app.register_blueprint(bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(manage.bp)

@@ -1,0 +1,62 @@
+"""Plain pages for what a browser user does besides labeling: browse tasks, import files,
+download exports and edit the label config. No bundle needed; they call the same API."""
+from flask import Blueprint, render_template, request
+
+from .. import jsonio
+from ..api.common import project
+from ..errors import LabelStudioError
+
+bp = Blueprint("manage_pages", __name__, template_folder="templates")
+
+PAGE_SIZE = 30
+ORDERS = {"id": "Id", "-completed_at": "Latest completed", "-has_cancelled_completions":
+          "Most skipped"}
+
+
+@bp.get("/tasks")
+def tasks_page():
+    current = project()
+    order = request.args.get("order", "id")
+    if order not in ORDERS:
+        order = "id"
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    summary = current.summary()
+    try:
+        tasks = current.tasks_page(page=page, page_size=PAGE_SIZE, order=order)
+    except LabelStudioError:
+        tasks = []
+    rows = [{"id": task["id"], "data": _preview(task.get("data")),
+             "completions": len(task.get("completions") or []),
+             "completed_at": task.get("completed_at"),
+             "skipped": task.get("has_cancelled_completions", 0)} for task in tasks]
+    pages = max(1, -(-summary["task_count"] // PAGE_SIZE))
+    return render_template("tasks.html", rows=rows, page=page, pages=pages, order=order,
+                           orders=ORDERS, summary=summary)
+
+
+def _preview(data, limit=120):
+    text = jsonio.dumps(data).decode("utf-8", "replace") if data is not None else ""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+@bp.get("/import")
+def import_page():
+    current = project()
+    return render_template("import.html", summary=current.summary(),
+                           data_keys=current.label_config.data_keys)
+
+
+@bp.get("/export")
+def export_page():
+    from .. import exporting  # the converters load numpy: only when the page is asked for
+    current = project()
+    return render_template("export.html", summary=current.summary(),
+                           formats=exporting.fitting_formats(current))
+
+
+@bp.get("/setup")
+def setup_page():
+    return render_template("setup.html", config=project().label_config.text)
