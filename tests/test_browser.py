@@ -211,3 +211,19 @@ def test_the_setup_page_saves_a_config_or_shows_why_not(browser, server):
         (By.ID, "ls-setup-result"), "Saved."))
     with open(os.path.join(server.project, "config.xml")) as f:
         assert "Mixed" in f.read()
+
+
+def test_connect_a_backend_and_train_from_the_model_page(browser, server, ml_backend):
+    import requests
+    requests.post(server.url + "/api/tasks/0/completions", json={"result": []})
+    browser.get(server.url + "/model")
+    field = browser.find_element(By.CSS_SELECTOR, 'input[name="ml_backend"]')
+    field.send_keys(f"stub={ml_backend.url}")
+    browser.find_element(By.CSS_SELECTOR, "#ls-add-backend button").click()
+    WebDriverWait(browser, WAIT).until(ec.text_to_be_present_in_element(
+        (By.TAG_NAME, "tbody"), "connected"))
+    click(browser, "#ls-train")
+    WebDriverWait(browser, WAIT).until(ec.text_to_be_present_in_element(
+        (By.ID, "ls-model-result"), "Training started."))
+    [train] = ml_backend.calls("train")
+    assert train["body"]["project"] == "stub" and len(train["body"]["completions"]) == 1

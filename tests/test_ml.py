@@ -3,6 +3,7 @@
 Every test talks to tests/ml_backend_stub.py running as its own HTTP process."""
 import json
 import os
+import re
 import socket
 import time
 
@@ -437,3 +438,20 @@ def test_connecting_checks_health_afresh(ner, ml_backend):
     # the same name and address: the same client, which remembers the backend as down
     answer = ner.patch("/api/project", json={"ml_backend": f"mymodel={ml_backend.url}"})
     assert answer.status_code == 201
+
+
+def test_the_model_page_shows_each_backend_and_whether_it_answers(ner, ml_backend):
+    assert "No ML backend is connected" in ner.get("/model").get_data(as_text=True)
+    connect(ner, ml_backend, "alive")
+    dead = closed_port_url()
+    with open(os.path.join(ner.application.config["LS_PROJECTS"].current().path,
+                           "config.json")) as f:
+        config = json.load(f)
+    config["ml_backends"].append({"name": "gone", "url": dead})
+    with open(os.path.join(ner.application.config["LS_PROJECTS"].current().path,
+                           "config.json"), "w") as f:
+        json.dump(config, f)
+    page = ner.get("/model").get_data(as_text=True)
+    rows = re.findall(r"<tr><td>(\w+)</td><td><code>([^<]+)</code></td>\s*<td>([^<]+)</td>", page)
+    assert rows == [("alive", ml_backend.url, "connected"), ("gone", dead, "not answering")]
+    assert 'id="ls-train"' in page

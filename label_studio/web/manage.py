@@ -1,8 +1,9 @@
 """Plain pages for what a browser user does besides labeling: browse tasks, import files,
-download exports and edit the label config. No bundle needed; they call the same API."""
+download exports, edit the label config and manage ML backends. No bundle needed; they call
+the same API."""
 from flask import Blueprint, render_template, request
 
-from .. import jsonio
+from .. import jsonio, ml_project
 from ..api.common import project
 from ..errors import LabelStudioError
 
@@ -55,6 +56,14 @@ def export_page():
     current = project()
     return render_template("export.html", summary=current.summary(),
                            formats=exporting.fitting_formats(current))
+
+
+@bp.get("/model")
+def model_page():
+    current = project()
+    backends = [{"name": backend.name, "url": backend.url, "connected": backend.healthy()}
+                for backend in ml_project.backends(current)]
+    return render_template("model.html", backends=backends)
 
 
 @bp.get("/setup")
