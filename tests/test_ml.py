@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import LiveServer, folder_snapshot, make_project
+from conftest import LiveServer, folder_snapshot, make_project, set_config
 from label_studio import ml
 from label_studio.server import create_app
 
@@ -440,17 +440,12 @@ def test_connecting_checks_health_afresh(ner, ml_backend):
     assert answer.status_code == 201
 
 
-def test_the_model_page_shows_each_backend_and_whether_it_answers(ner, ml_backend):
+def test_the_model_page_shows_each_backend_and_whether_it_answers(ner, ner_dir, ml_backend):
     assert "No ML backend is connected" in ner.get("/model").get_data(as_text=True)
     connect(ner, ml_backend, "alive")
     dead = closed_port_url()
-    with open(os.path.join(ner.application.config["LS_PROJECTS"].current().path,
-                           "config.json")) as f:
-        config = json.load(f)
-    config["ml_backends"].append({"name": "gone", "url": dead})
-    with open(os.path.join(ner.application.config["LS_PROJECTS"].current().path,
-                           "config.json"), "w") as f:
-        json.dump(config, f)
+    backends = read_json(ner_dir, "config.json")["ml_backends"]
+    set_config(ner_dir, ml_backends=backends + [{"name": "gone", "url": dead}])
     page = ner.get("/model").get_data(as_text=True)
     rows = re.findall(r"<tr><td>(\w+)</td><td><code>([^<]+)</code></td>\s*<td>([^<]+)</td>", page)
     assert rows == [("alive", ml_backend.url, "connected"), ("gone", dead, "not answering")]
