@@ -220,8 +220,9 @@ def test_connect_a_backend_and_train_from_the_model_page(browser, server, ml_bac
     field = browser.find_element(By.CSS_SELECTOR, 'input[name="ml_backend"]')
     field.send_keys(f"stub={ml_backend.url}")
     browser.find_element(By.CSS_SELECTOR, "#ls-add-backend button").click()
+    # the page reloads with the backend's row (before that, the table says none is connected)
     WebDriverWait(browser, WAIT).until(ec.text_to_be_present_in_element(
-        (By.TAG_NAME, "tbody"), "connected"))
+        (By.TAG_NAME, "tbody"), f"stub {ml_backend.url} connected"))
     click(browser, "#ls-train")
     WebDriverWait(browser, WAIT).until(ec.text_to_be_present_in_element(
         (By.ID, "ls-model-result"), "Training started."))
