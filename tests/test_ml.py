@@ -10,7 +10,7 @@ import time
 import pytest
 
 from conftest import LiveServer, folder_snapshot, make_project, set_config
-from label_studio import ml
+from label_studio.ml import client as ml
 from label_studio.server import create_app
 
 NER_CONFIG = """<View>

@@ -1,7 +1,7 @@
 """/api/models, /api/models/train and /api/models/predictions (ML backends)."""
 from flask import Blueprint, request
 
-from .. import ml_project
+from ..ml import project as ml_project
 from ..errors import Unprocessable, ValidationError
 from .common import (empty_response, external_host, json_body, json_object, json_response,
                      json_type, project)

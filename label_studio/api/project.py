@@ -4,7 +4,8 @@ import time
 from flask import Blueprint, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import importers, jsonio, ml, ml_project
+from .. import importers, jsonio
+from ..ml import client as ml_client, project as ml_project
 from ..errors import ValidationError
 from ..label_config import LabelConfigError
 from .common import (external_host, projects, drain_request_body, empty_response, json_object, json_response, project,
@@ -34,7 +35,7 @@ def patch_project():
     body = json_object()
     current = project()
     if "ml_backend" in body:
-        ml_project.add_backend(current, ml.connect_backend(body["ml_backend"], current.name))
+        ml_project.add_backend(current, ml_client.connect_backend(body["ml_backend"], current.name))
     return json_response(current.summary(), status=201)
 
 

@@ -1,7 +1,8 @@
 """/api/tasks, /api/tasks/<id>, its completions, and /api/completions."""
 from flask import Blueprint, request
 
-from .. import importers, ml_project
+from .. import importers
+from ..ml import project as ml_project
 from ..errors import ValidationError
 from .common import (external_host, empty_response, json_object, json_response, path_id, project, query_bool,
                      query_int)

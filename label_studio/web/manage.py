@@ -3,7 +3,8 @@ download exports, edit the label config and manage ML backends. No bundle needed
 the same API."""
 from flask import Blueprint, render_template, request
 
-from .. import jsonio, ml_project
+from .. import jsonio
+from ..ml import project as ml_project
 from ..api.common import project
 from ..errors import LabelStudioError
 

@@ -10,7 +10,8 @@ from flask import (Blueprint, Response, abort, redirect, render_template, reques
                    send_from_directory)
 from markupsafe import Markup, escape
 
-from .. import __version__, frontend_assets, ml_project
+from .. import __version__, frontend_assets
+from ..ml import project as ml_project
 from ..api.common import external_host, project
 from ..errors import NotFound
 from ..label_config import LabelConfigError, example_task_data, parse_label_config

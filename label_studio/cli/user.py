@@ -14,8 +14,8 @@ def user_command(project_path, new_token, remove_token):
     without it (or the Basic-auth password) get 401. Safe beside a running server, which sees
     the change on its next request.
     """
-    from .auth import new_token as make_token
-    from .project import Project, ProjectNotFound
+    from ..auth import new_token as make_token
+    from ..project import Project, ProjectNotFound
 
     if new_token and remove_token:
         raise click.UsageError("--new-token and --remove-token exclude each other")

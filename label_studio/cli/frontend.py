@@ -10,7 +10,7 @@ import click
 def setup_frontend_command(tarball, force, dest):
     """Fetch the LSF 0.9.1 bundle (main.js, main.css, LICENSE) from the npm registry into
     label_studio/static/lsf/ and check its sha256 sums. Does nothing when already there."""
-    from .frontend_assets import LSF_DIR, FrontendSetupError, install
+    from ..frontend_assets import LSF_DIR, FrontendSetupError, install
 
     try:
         report = install(dest=dest or LSF_DIR, tarball=tarball, force=force)

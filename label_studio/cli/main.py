@@ -12,8 +12,8 @@ import sys
 
 import click
 
-from . import __version__
-from .project_init import INPUT_FORMATS, InitError, InitOptions, init_project, is_project
+from .. import __version__
+from ..project_init import INPUT_FORMATS, InitError, InitOptions, init_project, is_project
 
 QUICK_START = "Quick start usage: label-studio start my_project --init"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -146,8 +146,8 @@ def _init_options(kw):
 
 
 def _backends(specs, project_name):
-    from .errors import ValidationError
-    from .ml import split_backend_spec
+    from ..errors import ValidationError
+    from ..ml.client import split_backend_spec
     backends = []
     for spec in specs:
         try:
@@ -193,8 +193,8 @@ def start(do_init, **kw):
 
 
 def _serve(path, kw):
-    from .project import Project, ProjectNotFound
-    from .server import create_app
+    from ..project import Project, ProjectNotFound
+    from ..server import create_app
     try:
         project = Project(path, name=path)
     except ProjectNotFound as exc:
@@ -205,9 +205,9 @@ def _serve(path, kw):
 
 def _run_server(make_app, what, kw, settings=None):
     """Binds, warns and serves; `settings` (a project's config.json) fills what options omit."""
-    from .server import ServerOptions
-    from .serving import free_port_from, limit_malloc_arenas, serve
-    from .settings import Settings
+    from ..server import ServerOptions
+    from ..serving import free_port_from, limit_malloc_arenas, serve
+    from ..settings import Settings
     settings = settings or Settings({})
     host = kw["host"] or settings.host or "127.0.0.1"
     bind = "127.0.0.1" if host == "localhost" else host
@@ -243,7 +243,7 @@ def start_multi_session(**kw):
     options (--template, -l, --sampling, --ml-backends, ...); POST /api/project?new=1 makes
     another, and /api/project-switch?uuid= opens (shares) one by its id.
     """
-    from .server import create_multi_session_app
+    from ..server import create_multi_session_app
     kw["project_name"] = ""
     init_options = _init_options(kw)
     root = kw["root_dir"] or "."
@@ -255,7 +255,7 @@ def start_multi_session(**kw):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def validate_config(path):
     """Check a label config XML file; exit 0 when valid, 1 with the problems on stderr."""
-    from .label_config import validate_config_file
+    from ..label_config import validate_config_file
     problems = validate_config_file(path)
     if problems:
         for message in problems:
@@ -267,7 +267,7 @@ def validate_config(path):
 @main.command()
 def templates():
     """List the bundled label config templates, grouped by category."""
-    from .templates import list_templates
+    from ..templates import list_templates
     by_category = {}
     for template in list_templates():
         by_category.setdefault(template.category, []).append(template)
@@ -279,8 +279,8 @@ def templates():
 
 def _register_offline_commands():
     # offline helpers live in their own modules so each stays small
-    from . import cli_offline
-    for command in cli_offline.COMMANDS:
+    from . import offline
+    for command in offline.COMMANDS:
         main.add_command(command)
 
 

@@ -13,8 +13,8 @@ from urllib.parse import quote, urljoin, urlparse
 
 import orjson
 
-from . import __version__
-from .errors import ValidationError
+from .. import __version__
+from ..errors import ValidationError
 
 CONNECT_TIMEOUT = 3.0
 SHORT_READ_TIMEOUT = 10.0

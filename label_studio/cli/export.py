@@ -28,9 +28,9 @@ def export_command(project_path, format_name, output, download_resources, list_f
     Problems that did not stop the export (an image whose size is unknown, say) are listed
     in the zip's warnings.txt.
     """
-    from .errors import LabelStudioError
-    from .exporting import export_project, fitting_formats
-    from .project import Project, ProjectNotFound
+    from ..errors import LabelStudioError
+    from ..exporting import export_project, fitting_formats
+    from ..project import Project, ProjectNotFound
 
     try:
         project = Project(project_path)

@@ -24,9 +24,9 @@ def import_command(project_path, inputs, quiet):
     .txt, .html, media files (copied into upload/) and .zip archives. A folder stands for
     the files in it. Nothing is written unless every task fits the label config.
     """
-    from .errors import LabelStudioError, ValidationError
-    from .importers import ImportBatch, ImportLimits
-    from .project import Project, ProjectNotFound
+    from ..errors import LabelStudioError, ValidationError
+    from ..importers import ImportBatch, ImportLimits
+    from ..project import Project, ProjectNotFound
 
     sources = _sources(inputs)
     try:

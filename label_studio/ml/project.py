@@ -7,8 +7,8 @@ others still predict and train. Backend failures are 502s, a running training is
 import logging
 from datetime import datetime
 
-from . import ml
-from .errors import BadGateway, Conflict, NotFound, ValidationError
+from . import client
+from ..errors import BadGateway, Conflict, NotFound, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def backends(project):
         name, url = entry.get("name"), entry.get("url")
         if isinstance(name, str) and isinstance(url, str) and url.startswith(("http://",
                                                                               "https://")):
-            found.append(ml.backend({"name": name, "url": url}))
+            found.append(client.backend({"name": name, "url": url}))
     return found
 
 
@@ -57,7 +57,7 @@ def live_predictions(project, configured, task, hostname=None):
         try:
             version = backend.setup(backend.name, config.label_config_line, hostname)
             results = backend.predict(asked, version, backend.name, config.text)
-        except ml.BackendError as exc:
+        except client.BackendError as exc:
             if exc.status == 404:
                 log.info("%s: model is not found (probably not trained yet)", backend.name)
             else:
@@ -113,7 +113,7 @@ def train(project):
         try:
             started[backend.name] = backend.train(records, backend.name,
                                                   project.label_config.text, project.path)
-        except ml.BackendError as exc:
+        except client.BackendError as exc:
             failed.append((backend.name, exc.text))
     _remember_jobs(project, started)
     if failed:
@@ -128,11 +128,11 @@ def _check_not_training(backend, job):
         try:
             if backend.job_status(job) in ("queued", "started"):
                 raise Conflict(ALREADY_TRAINING, backend=backend.name)
-        except ml.BackendError as exc:
+        except client.BackendError as exc:
             log.info("%s", exc)  # most backends do not implement /job_status
     try:
         training = backend.is_training(backend.name)
-    except ml.BackendError as exc:
+    except client.BackendError as exc:
         raise BadGateway(f"Can't validate whether model is training for project {backend.name}: "
                          f"{exc.text}", backend=backend.name) from None
     if training:
@@ -171,5 +171,5 @@ def forget_models(project):
     for backend in backends(project):
         try:
             backend.delete(backend.name)
-        except ml.BackendError as exc:
+        except client.BackendError as exc:
             log.info("%s", exc)
