@@ -182,7 +182,8 @@ class TaskIndex:
     def page(self, name, descending, offset, limit):
         """Task ids at positions [offset, offset+limit) of the given order.
 
-        Tasks without a value for the order (no completions, no timestamp) come last, by id.
+        Tasks without a value for the order (no completions, no timestamp) come last, and
+        ties fall back to id ascending, in both directions.
         """
         stop = offset + limit
         if name == "id":
@@ -194,14 +195,14 @@ class TaskIndex:
             rest = self.untimed
         else:
             valued = self.cancelled_desc if descending else self.cancelled_asc
-            head = [key[2] for key in valued.slice(offset, stop)]
+            head = [key[1] for key in valued.slice(offset, stop)]
             rest = self.uncompleted
         return head + rest.slice(max(offset - len(valued), 0), stop - len(valued))
 
 
 def _cancelled_key(task_id, place, sign):
-    _, ts, cancelled = place
-    return (sign * cancelled, sign * (ts or 0), task_id)
+    """Ties of the cancelled count fall back to id ascending in both directions (spec/api.md)."""
+    return (sign * place[2], task_id)
 
 
 def _place(summary):

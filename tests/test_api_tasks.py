@@ -64,6 +64,26 @@ def test_order_by_cancelled_count(five_tasks):
     assert "completed_at" not in listed[1]
 
 
+def test_equal_cancelled_counts_fall_back_to_id_ascending(five_tasks):
+    c = five_tasks
+    # completed in reverse id order, so a completion-time tie-break would reverse them
+    for task_id, ts in ((4, 1_600_000_100), (3, 1_600_000_200), (1, 1_600_000_300)):
+        complete(c, task_id, was_cancelled=True, created_at=ts)
+    complete(c, 2, created_at=1_600_000_400)
+    assert ids(c.get("/api/tasks?order=has_cancelled_completions")) == [2, 1, 3, 4, 0]
+    assert ids(c.get("/api/tasks?order=-has_cancelled_completions")) == [1, 3, 4, 2, 0]
+    assert ids(c.get("/api/tasks?order=-tasks:has_cancelled_completions&page=2&page_size=2")) \
+        == [4, 2]
+
+
+def test_equal_completion_times_fall_back_to_id_ascending(five_tasks):
+    c = five_tasks
+    for task_id in (4, 1, 3):
+        complete(c, task_id, created_at=1_600_000_000)
+    assert ids(c.get("/api/tasks?order=completed_at")) == [1, 3, 4, 0, 2]
+    assert ids(c.get("/api/tasks?order=-completed_at")) == [1, 3, 4, 0, 2]
+
+
 def test_fields_keep_only_the_named_keys(five_tasks):
     complete(five_tasks, 0)
     items = five_tasks.get("/api/tasks?fields=id,completed_at&page_size=2").get_json()

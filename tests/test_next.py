@@ -51,6 +51,22 @@ def test_prediction_score_modes(client, project_dir, mode, expected):
     assert client.get("/api/project/next").get_json()["id"] == expected
 
 
+@pytest.mark.parametrize("mode", ["prediction-score-min", "prediction-score-max"])
+def test_prediction_score_ties_go_to_the_lowest_id(client, project_dir, mode):
+    set_config(project_dir, sampling=mode)
+    scores = [0.5, 0.3, 0.7, 0.3, 0.7, 0.5]
+    client.post("/api/project/import", json=[
+        {"data": {"image": str(i)}, "predictions": [{"result": [], "score": s}]}
+        for i, s in enumerate(scores)])
+    expected = [1, 3, 0, 5, 2, 4] if mode.endswith("min") else [2, 4, 0, 5, 1, 3]
+    served = []
+    for _ in scores:
+        task_id = client.get("/api/project/next").get_json()["id"]
+        served.append(task_id)
+        client.post(f"/api/tasks/{task_id}/completions", json={"result": []})
+    assert served == expected
+
+
 def test_prediction_score_mode_never_serves_unscored_tasks(client, project_dir):
     set_config(project_dir, sampling="prediction-score-min")
     client.post("/api/project/import", json=[{"image": "0"}])

@@ -18,8 +18,7 @@ def reference(tasks, summaries, name, descending):
         timed = sorted((i for i in done if done[i].completed_at is not None),
                        key=lambda i: (sign * done[i].completed_at, i))
         return timed + sorted(set(tasks) - set(timed))
-    ranked = sorted(done, key=lambda i: (sign * done[i].cancelled,
-                                         sign * (done[i].completed_at or 0), i))
+    ranked = sorted(done, key=lambda i: (sign * done[i].cancelled, i))
     return ranked + sorted(set(tasks) - set(done))
 
 
