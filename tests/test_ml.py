@@ -266,9 +266,9 @@ def test_bulk_predictions_keep_stored_ones_when_the_backend_gives_nothing(ner, n
     ("?mode=specific_tasks&task_ids=1,x", None, 400, "task_ids"),
     ("?mode=specific_tasks", None, 400, "task ids"),
     ("?mode=specific_tasks", {"task_ids": ["a"]}, 400, "task ids"),
-    ("?mode=everything", None, 422, "unknown mode"),
-    ("", None, 422, "no task data found in request json"),
-    ("?mode=data", None, 422, "no task data found in request json"),
+    ("?mode=everything", None, 400, 'unknown mode "everything"'),
+    ("", None, 400, "no task data found in request json"),
+    ("?mode=data", None, 400, "no task data found in request json"),
 ])
 def test_bad_prediction_requests_change_nothing(ner, ner_dir, ml_backend, query, body, status,
                                                 message):
@@ -277,6 +277,17 @@ def test_bad_prediction_requests_change_nothing(ner, ner_dir, ml_backend, query,
     answer = ner.post("/api/models/predictions" + query, json=body)
     assert answer.status_code == status
     assert message in answer.json["detail"]
+    assert folder_snapshot(ner_dir) == before
+
+
+def test_an_unknown_prediction_mode_is_400_listing_the_modes(ner, ner_dir):
+    before = folder_snapshot(ner_dir)
+    for answer in (ner.get("/api/models/predictions?mode=bogus"),
+                   ner.post("/api/models/predictions?mode=bogus", json={"text": "x"})):
+        assert answer.status_code == 400
+        assert answer.json["status"] == 400
+        for mode in ("data", "all_tasks", "specific_tasks"):
+            assert mode in answer.json["detail"]
     assert folder_snapshot(ner_dir) == before
 
 

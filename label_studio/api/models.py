@@ -2,11 +2,12 @@
 from flask import Blueprint, request
 
 from ..ml import project as ml_project
-from ..errors import Unprocessable, ValidationError
+from ..errors import ValidationError
 from .common import (empty_response, external_host, json_body, json_object, json_response,
                      json_type, project)
 
 bp = Blueprint("models", __name__)
+PREDICTION_MODES = ("data", "all_tasks", "specific_tasks")
 
 
 def _done(message, **extra):
@@ -40,8 +41,9 @@ def train():
 def predictions():
     current = project()
     mode = request.values.get("mode", "data") or "data"
-    if mode not in ("data", "all_tasks", "specific_tasks"):
-        raise Unprocessable("unknown mode")
+    if mode not in PREDICTION_MODES:
+        raise ValidationError(f'unknown mode "{mode}"; expected one of '
+                              + ", ".join(PREDICTION_MODES))
     if mode == "data":
         return predict_posted_task()
     ml_project.require_backends(current)
@@ -56,7 +58,8 @@ def predict_posted_task():
     ml_project.require_backends(current)
     body = json_body(required=False)
     if body is None:
-        raise Unprocessable("no task data found in request json")
+        raise ValidationError("no task data found in request json: mode=data needs a JSON body, "
+                              'the task or its data, e.g. {"data": {"text": "..."}}')
     task = body if isinstance(body, dict) and "data" in body else {"data": body}
     if not isinstance(task["data"], dict):
         raise ValidationError(f"Task data must be a JSON object, got {json_type(task['data'])}")
