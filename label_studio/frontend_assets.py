@@ -5,6 +5,7 @@ the tarball into `label_studio/static/lsf/` and checks the sha256 sums (spec/fro
 """
 import glob
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -28,6 +29,10 @@ EXPECTED = {
     "main.js": (2072019, "fc7389ae328935a01af7f59be85fea95652b362e3e1f3bb986d824986038db34"),
     "main.css": (1311635, "2c4d2360c9f83a0d6dc560de396219453f745c6219a3fe83f37913767cc3beff"),
 }
+PACKAGE_JSON = "package/package.json"
+VERSION_FILE = "version.json"
+# the keys of the legacy static/editor/version.json that /version reports
+VERSION_KEYS = ("branch", "commit", "date", "message")
 NPM_TIMEOUT = 300  # seconds
 CHUNK = 1 << 20
 
@@ -62,6 +67,27 @@ def bundle_ready(dir=LSF_DIR):
     """True when main.js and main.css are in `dir` with the expected sums."""
     return all(_file_ok(os.path.join(dir, name), size, sha256)
                for name, (size, sha256) in EXPECTED.items())
+
+
+def bundle_version(folder=None):
+    """The legacy version keys of the installed bundle, null where the bundle does not say
+    (the npm package carries no git branch, date or message); all null when not installed."""
+    folder = folder or LSF_DIR
+    info = dict.fromkeys(VERSION_KEYS)
+    if not os.path.isfile(os.path.join(folder, "main.js")):
+        return info
+    try:
+        with open(os.path.join(folder, VERSION_FILE), "rb") as f:
+            recorded = json.load(f)
+    except (OSError, ValueError):
+        recorded = {}
+    if not isinstance(recorded, dict):
+        recorded = {}
+    for key in (*VERSION_KEYS, "version"):
+        value = recorded.get(key)
+        info[key] = value if isinstance(value, str) else None
+    info["version"] = info["version"] or VERSION
+    return info
 
 
 def install(dest=LSF_DIR, npm="npm", tarball=None, force=False):
@@ -125,6 +151,7 @@ def _install_from_tarball(tarball, dest):
             with tarfile.open(tarball, "r:gz") as archive:
                 for member_name, name in MEMBERS.items():
                     staged[name] = _extract_member(archive, member_name, dest, name, tarball)
+                staged[VERSION_FILE] = _stage_version_file(archive, dest)
         except (tarfile.TarError, EOFError, OSError) as exc:
             raise FrontendSetupError(f"extracting {tarball} into {dest} failed: {exc}") from None
         for name, (size, sha256) in EXPECTED.items():
@@ -144,6 +171,27 @@ def _install_from_tarball(tarball, dest):
                 os.remove(path)
             except OSError:
                 pass
+
+
+def _stage_version_file(archive, dest):
+    """version.json from the package's package.json: its version and, when npm recorded it,
+    the git commit (gitHead)."""
+    try:
+        member = archive.extractfile(PACKAGE_JSON)
+        package = json.load(member) if member is not None else {}
+    except (KeyError, ValueError):
+        package = {}
+    if not isinstance(package, dict):
+        package = {}
+    record = dict.fromkeys(VERSION_KEYS)
+    record["commit"] = package.get("gitHead") if isinstance(package.get("gitHead"), str) else None
+    record["version"] = package.get("version") if isinstance(package.get("version"), str) \
+        else VERSION
+    fd, tmp_path = tempfile.mkstemp(prefix=f".{VERSION_FILE}.", suffix=".tmp", dir=dest)
+    with os.fdopen(fd, "w") as out:
+        json.dump(record, out, indent=2)
+    os.chmod(tmp_path, 0o644)
+    return tmp_path
 
 
 def _extract_member(archive, member_name, dest, name, tarball):

@@ -130,6 +130,8 @@ def test_health_version_states(client):
     assert client.get("/api/states").get_json() == {"status": "done"}
     version = client.get("/version").get_json()
     assert {"label-studio-backend", "label-studio-frontend"} <= version.keys()
+    for part in ("label-studio-frontend", "label-studio-datamanager"):
+        assert {"branch", "commit", "date", "message"} <= version[part].keys()
 
 
 def test_deprecated_aliases(client):

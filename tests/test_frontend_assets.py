@@ -65,7 +65,7 @@ def test_install_from_tarball_writes_exactly_the_three_files(tmp_path, tarball, 
     dest = tmp_path / "lsf"
     report = install(dest=str(dest), tarball=tarball)
     assert "Installed" in report and "\n" not in report
-    assert sorted(os.listdir(dest)) == ["LICENSE", "main.css", "main.js"]
+    assert sorted(os.listdir(dest)) == ["LICENSE", "main.css", "main.js", "version.json"]
     for member, name in frontend_assets.MEMBERS.items():
         assert read(dest / name) == FAKE[member]
     assert not (tmp_path / "evil").exists()
@@ -167,10 +167,36 @@ def test_real_npm_pack(tmp_path):
     dest = tmp_path / "lsf"
     report = install(dest=str(dest))
     assert "npm" in report
-    assert sorted(os.listdir(dest)) == ["LICENSE", "main.css", "main.js"]
+    assert sorted(os.listdir(dest)) == ["LICENSE", "main.css", "main.js", "version.json"]
     # the sums from spec/frontend.md §1, spelled out so a typo in the module is caught
     assert hashlib.sha256(read(dest / "main.js")).hexdigest() == (
         "fc7389ae328935a01af7f59be85fea95652b362e3e1f3bb986d824986038db34")
     assert hashlib.sha256(read(dest / "main.css")).hexdigest() == (
         "2c4d2360c9f83a0d6dc560de396219453f745c6219a3fe83f37913767cc3beff")
     assert b"Apache License" in read(dest / "LICENSE")
+
+
+def test_version_keys_come_from_the_installed_bundle(tmp_path, fake_sums, monkeypatch):
+    dest = tmp_path / "lsf"
+    package = b'{"name": "label-studio", "version": "0.9.1", "gitHead": "abc123"}'
+    install(str(dest), tarball=make_tarball(tmp_path / "with-package.tgz", extra=[
+        ("package/package.json", package)]))
+    assert frontend_assets.bundle_version(str(dest)) == {
+        "branch": None, "commit": "abc123", "date": None, "message": None, "version": "0.9.1"}
+    monkeypatch.setattr(frontend_assets, "LSF_DIR", str(dest))
+    from label_studio.server import create_app
+    from conftest import make_project
+    client = create_app(make_project(str(tmp_path / "proj"))).test_client()
+    assert client.get("/version").get_json()["label-studio-frontend"]["commit"] == "abc123"
+
+
+def test_version_keys_are_null_without_the_bundle(tmp_path):
+    assert frontend_assets.bundle_version(str(tmp_path / "none")) == {
+        "branch": None, "commit": None, "date": None, "message": None}
+
+
+def test_a_bundle_installed_without_a_version_file_reports_its_version(tmp_path, fake_sums):
+    dest = tmp_path / "lsf"
+    install(str(dest), tarball=make_tarball(tmp_path / "plain.tgz"))
+    (dest / "version.json").unlink()
+    assert frontend_assets.bundle_version(str(dest))["version"] == frontend_assets.VERSION

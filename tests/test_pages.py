@@ -49,9 +49,19 @@ def page_value(html, name):
 def test_without_the_bundle_the_page_says_how_to_install_it(text_client, monkeypatch, tmp_path):
     monkeypatch.setattr(frontend_assets, "LSF_DIR", str(tmp_path / "nothing"))
     monkeypatch.setattr(pages, "_verified", {})
-    answer = text_client.get("/")
-    assert answer.status_code == 503 and answer.mimetype == "text/html"
-    assert "label-studio setup-frontend" in answer.get_data(as_text=True)
+    text_client.post("/api/project/import", json=[{"text": "a"}])
+    for page in ("/", "/?task_id=0", "/render-label-studio?config=" + TEXT_CONFIG):
+        answer = text_client.get(page)
+        assert answer.status_code == 200 and answer.mimetype == "text/html"
+        assert "not installed" in answer.get_data(as_text=True)
+        assert "label-studio setup-frontend" in answer.get_data(as_text=True)
+    answer = text_client.post("/render-label-studio", data={"config": TEXT_CONFIG})
+    assert answer.status_code == 200 and "label-studio setup-frontend" in answer.get_data(
+        as_text=True)
+    for answer in (text_client.get("/api/render-label-studio", query_string={"config": TEXT_CONFIG}),
+                   text_client.post("/api/render-label-studio", data={"config": TEXT_CONFIG})):
+        assert answer.status_code == 404 and answer.mimetype == "application/json"
+        assert "label-studio setup-frontend" in answer.get_json()["detail"]
     assert text_client.get("/api/project").status_code == 200  # the API is unaffected
 
 
@@ -118,7 +128,10 @@ def test_a_changed_bundle_file_is_checked_again(text_client, fake_bundle):
     text_client.post("/api/project/import", json=[{"text": "a"}])
     assert text_client.get("/").status_code == 200
     (fake_bundle / "main.js").write_text("tampered, and longer than before")
-    assert text_client.get("/").status_code == 503
+    answer = text_client.get("/")
+    assert answer.status_code == 200 and "label-studio setup-frontend" in answer.get_data(
+        as_text=True)
+    assert "static/lsf/main.js" not in answer.get_data(as_text=True)
 
 
 def test_the_config_preview_shows_an_example_task(text_client, fake_bundle):

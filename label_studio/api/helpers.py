@@ -7,7 +7,7 @@ import time
 
 from flask import Blueprint, Response, request
 
-from .. import __version__
+from .. import __version__, frontend_assets
 from ..label_config import LabelConfigError, example_file, example_task_data
 from .common import empty_response, json_response, project
 from .project import label_config_from_request
@@ -29,8 +29,8 @@ def states():
 def version():
     return json_response({
         "label-studio-backend": __version__,
-        "label-studio-frontend": {},
-        "label-studio-datamanager": {},
+        "label-studio-frontend": frontend_assets.bundle_version(),
+        "label-studio-datamanager": dict.fromkeys(frontend_assets.VERSION_KEYS),
     })
 
 

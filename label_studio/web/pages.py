@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from .. import __version__, frontend_assets
 from ..ml import project as ml_project
-from ..api.common import external_host, project
+from ..api.common import external_host, json_response, project
 from ..errors import NotFound
 from ..label_config import LabelConfigError, example_task_data, parse_label_config
 
@@ -64,9 +64,14 @@ def _editor_page(config, task, instruction="", preview=False):
 
 
 def _bundle_missing():
+    """A page that says what to run: the server works, an optional part is not installed, so
+    this is no server failure (a 503 would page a monitor)."""
+    if request.path.startswith("/api/"):
+        return json_response({"status": 404, "detail": frontend_assets.missing_message()},
+                             status=404)
     return _message("The labeling interface is not installed", Markup(
         f"<p>{escape(frontend_assets.missing_message())}</p>"
-        "<p>Then reload this page. The API works without it.</p>"), status=503)
+        "<p>Then reload this page. The API works without it.</p>"))
 
 
 def _task_for_page(current, raw_id):
