@@ -31,6 +31,7 @@ setup(
         "pillow>=10.0",
         "cheroot>=10.0",
         "numpy>=1.24",
+        "mutagen>=1.47",
     ],
     extras_require={
         "test": ["pytest>=8.0", "requests>=2.31", "pycocotools>=2.0", "selenium>=4.20"],

@@ -13,7 +13,7 @@ from PIL import Image
 from conftest import BBOX_CONFIG, folder_snapshot, set_config
 from label_studio.project import Project
 from label_studio.server import create_app
-from test_export_helpers import box, completion, make_image, new_project
+from test_export_helpers import NOTES_FILE, box, completion, make_image, new_project
 
 BOX = box(10, 10, 50, 50, "Car", from_name="label")
 
@@ -136,7 +136,7 @@ def test_local_files_are_not_read_when_serving_them_is_off(tmp_path):
     response = client_for(local_file_project(tmp_path, False)).get("/api/project/export?format=VOC")
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     assert "images/cat.jpg" not in archive.namelist()
-    assert b"outside the folders" in archive.read("warnings.txt")
+    assert b"outside the folders" in archive.read(NOTES_FILE)
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -188,7 +188,7 @@ def test_remote_images_are_downloaded_only_when_asked(tmp_path, image_server):
     with Image.open(io.BytesIO(archive.read("images/photo.png"))) as image:
         assert image.size == (32, 16)
     assert second["file_name"] == f"{image_server.url}/missing.png"
-    assert b"HTTP 404" in archive.read("warnings.txt")
+    assert b"HTTP 404" in archive.read(NOTES_FILE)
 
 
 def test_downloads_from_private_addresses_are_refused_as_for_url_import(tmp_path, image_server):
@@ -196,7 +196,7 @@ def test_downloads_from_private_addresses_are_refused_as_for_url_import(tmp_path
     response = client.get("/api/project/export?format=COCO&download_resources=1")
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     assert "images/photo.png" not in archive.namelist()
-    assert b"private, loopback or link-local" in archive.read("warnings.txt")
+    assert b"private, loopback or link-local" in archive.read(NOTES_FILE)
 
 
 def test_a_scratch_folder_left_by_a_crash_is_cleaned_up(bbox_project):

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from conftest import BBOX_CONFIG
 from label_studio.cli import main
-from test_export_helpers import box, completion, new_project
+from test_export_helpers import NOTES_FILE, box, completion, new_project
 
 
 @pytest.fixture
@@ -54,6 +54,18 @@ def test_warnings_are_summed_up_on_stderr(runner, project_dir):
     result = runner.invoke(main, ["export", project_dir, "-f", "YOLO"])
     assert result.exit_code == 0
     assert "warning: 1 remote file(s) were not downloaded" in result.stderr
+
+
+def test_the_rest_of_the_warnings_are_pointed_to_in_the_zip(runner, tmp_path):
+    missing = [{"data": {"image": f"/data/upload/gone-{n}.png"}, "completions": [completion(
+        box(10, 10, 20, 20, "Car", from_name="label", size=(100, 100)))]} for n in range(7)]
+    target = str(tmp_path / "voc.zip")
+    result = runner.invoke(main, ["export", new_project(tmp_path / "proj", BBOX_CONFIG, missing),
+                                  "-f", "VOC", "-o", target])
+    assert result.exit_code == 0, result.output
+    assert f"... 2 more in {NOTES_FILE} in the zip" in result.stderr
+    with zipfile.ZipFile(target) as archive:
+        assert archive.read(NOTES_FILE).count(b"uploaded file is missing") == 7
 
 
 def test_an_unfit_format_fails_with_the_list(runner, project_dir):

@@ -13,6 +13,8 @@ from conftest import make_project
 from label_studio.project import Project
 from label_studio.server import create_app
 
+NOTES_FILE = "warnings.log"
+
 
 def new_project(path, label_config, tasks=()):
     """A project at `path` holding `tasks` (imported with their completions)."""
@@ -79,7 +81,27 @@ class Export:
 
     @property
     def warnings(self):
-        return self.read("warnings.txt") if "warnings.txt" in self.names else ""
+        """The archive's notes file; every format names it the same."""
+        return self.read(NOTES_FILE) if NOTES_FILE in self.names else ""
+
+
+def upload(client, files):
+    """POST /api/project/import of (name, bytes) files as a browser form; the new task ids."""
+    form = {"file": [(io.BytesIO(content), name) for name, content in files]}
+    response = client.post("/api/project/import", data=form, content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()["new_task_ids"]
+
+
+def annotate(client, task_id, *results):
+    """A completion made through the API, as the labeling UI submits it."""
+    response = client.post(f"/api/tasks/{task_id}/completions", json={"result": list(results)})
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def task_media_name(client, task_id, key):
+    """The file name of a task's uploaded media (its name in the archive, when unique)."""
+    return client.get(f"/api/tasks/{task_id}").get_json()["data"][key].rsplit("/", 1)[-1]
 
 
 def export(project_dir, export_format, folder, **params):

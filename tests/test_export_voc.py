@@ -1,8 +1,16 @@
 """Pascal VOC export read back with the hardened XML parser, against pixels computed by hand."""
-import pytest
+import io
+import os
+import xml.etree.ElementTree as ElementTree
 
+import pytest
+from PIL import Image
+
+from conftest import BBOX_CONFIG
 from label_studio.label_config.xmlsafe import parse_xml
-from test_export_helpers import detection_project, export
+from label_studio.server import create_app
+from test_export_helpers import annotate, box, detection_project, export, new_project, \
+    task_media_name, upload
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +80,50 @@ def test_remote_image_uses_the_size_in_the_results(voc):
 def test_unknown_size_is_a_warning_not_a_failure(voc):
     assert "Annotations/unknown.xml" not in voc.names
     assert "task 8" in voc.warnings and "size unknown" in voc.warnings
+
+
+def png_bytes(mode, **save_options):
+    buffer = io.BytesIO()
+    Image.new(mode, (40, 30)).save(buffer, "PNG", **save_options)
+    return buffer.getvalue()
+
+
+def grey_jpeg():
+    buffer = io.BytesIO()
+    Image.new("L", (40, 30), 128).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+# (upload name, file, expected <depth>); every region carries original_width/height
+DEPTHS = [("grey.png", png_bytes("L"), 1), ("grey.jpg", grey_jpeg(), 1),
+          ("grey-alpha.png", png_bytes("LA"), 2), ("rgb.png", png_bytes("RGB"), 3),
+          ("rgba.png", png_bytes("RGBA"), 4), ("palette.png", png_bytes("P"), 3),
+          ("palette-alpha.png", png_bytes("P", transparency=0), 4),
+          ("broken.png", b"not an image", 3)]
+
+
+@pytest.fixture(scope="module")
+def depths(tmp_path_factory):
+    """{upload name: <depth> of its VOC file}, the images uploaded and boxed through the API."""
+    project_dir = new_project(tmp_path_factory.mktemp("depth") / "proj", BBOX_CONFIG)
+    client = create_app(project_dir).test_client()
+    task_ids = upload(client, [(name, content) for name, content, _ in DEPTHS])
+    for task_id in task_ids:
+        annotate(client, task_id, box(10, 10, 50, 50, "Car", from_name="label", size=(40, 30)))
+    result = export(project_dir, "VOC", tmp_path_factory.mktemp("depth-out"))
+    found = {}
+    for task_id, (name, _, _) in zip(task_ids, DEPTHS):
+        stem = os.path.splitext(task_media_name(client, task_id, "image"))[0]
+        root = ElementTree.parse(result.path(f"Annotations/{stem}.xml")).getroot()
+        found[name] = int(root.findtext("size/depth"))
+    return found
+
+
+@pytest.mark.parametrize("name,depth", [(name, depth) for name, _, depth in DEPTHS])
+def test_depth_is_the_band_count_of_the_image_file(depths, name, depth):
+    assert depths[name] == depth
+
+
+def test_depth_is_3_when_the_image_was_not_read(voc):
+    root = ElementTree.parse(voc.path("Annotations/remote.xml")).getroot()
+    assert root.findtext("size/depth") == "3"

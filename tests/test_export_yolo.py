@@ -1,9 +1,13 @@
 """YOLO export: classes.txt, one label file per image, normalized boxes computed by hand."""
 import math
+import os
 
 import pytest
 
-from test_export_helpers import detection_project, export
+from conftest import BBOX_CONFIG
+from label_studio.server import create_app
+from test_export_helpers import NOTES_FILE, annotate, box, detection_project, export, \
+    new_project, task_media_name, upload
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +70,28 @@ def test_percent_boxes_need_no_image_size(yolo):
 
 def test_latest_non_cancelled_completion_is_used(yolo):
     assert lines(yolo, "two") == [(1, pytest.approx([0.2, 0.2, 0.2, 0.2]))]
+
+
+def root_files(archive):
+    return sorted(n for n in archive.names if "/" not in n)
+
+
+def test_notes_are_not_a_txt_file_beside_the_labels(tmp_path):
+    """Tools read every .txt of a YOLO folder but classes.txt as labels, so notes are .log."""
+    project_dir = new_project(tmp_path / "proj", BBOX_CONFIG)
+    client = create_app(project_dir).test_client()
+    [task_id] = upload(client, [("broken.png", b"not an image")])
+    annotate(client, task_id, box(10, 10, 20, 20, "Car", from_name="label", rotation=15))
+    result = export(project_dir, "YOLO", tmp_path / "out")
+    assert root_files(result) == ["classes.txt", NOTES_FILE]
+    assert "size unknown" in result.read(NOTES_FILE)
+    stem = os.path.splitext(task_media_name(client, task_id, "image"))[0]
+    text_files = [n for n in result.names if n.endswith(".txt")]
+    assert sorted(text_files) == ["classes.txt", f"labels/{stem}.txt"]
+
+
+@pytest.mark.parametrize("export_format", ["COCO", "VOC", "YOLO"])
+def test_every_format_names_its_notes_file_the_same(tmp_path, export_format):
+    result = export(detection_project(tmp_path / "proj"), export_format, tmp_path / "out")
+    assert NOTES_FILE in result.names and "remote file(s) were not downloaded" in result.warnings
+    assert not [n for n in root_files(result) if n.endswith(".txt") and n != "classes.txt"]

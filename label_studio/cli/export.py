@@ -26,7 +26,7 @@ def export_command(project_path, format_name, output, download_resources, list_f
 
     Without -o, the zip is kept in PROJECT/export/ like an export made through the server.
     Problems that did not stop the export (an image whose size is unknown, say) are listed
-    in the zip's warnings.txt.
+    in the zip's warnings.log.
     """
     from ..errors import LabelStudioError
     from ..exporting import export_project, fitting_formats
@@ -54,13 +54,15 @@ def export_command(project_path, format_name, output, download_resources, list_f
 
 
 def _report_warnings(result):
+    from ..converters import WARNINGS_NAME
+
     if not result.warning_count:
         return
     for message in result.warnings[:SHOWN_WARNINGS]:
         click.echo(f"warning: {message}", err=True)
     if result.warning_count > SHOWN_WARNINGS:
-        click.echo(f"... {result.warning_count - SHOWN_WARNINGS} more in warnings.txt in the zip",
-                   err=True)
+        click.echo(f"... {result.warning_count - SHOWN_WARNINGS} more in {WARNINGS_NAME} in the "
+                   "zip", err=True)
 
 
 @contextmanager

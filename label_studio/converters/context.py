@@ -5,12 +5,14 @@ from datetime import datetime
 from .media import MediaFinder
 from .output import ArchiveWriter
 
-WARNINGS_NAME = "warnings.txt"
+# Every format writes its notes under this one name. Not .txt: YOLO tools read every .txt
+# beside labels/ as a label file.
+WARNINGS_NAME = "warnings.log"
 KEPT_WARNINGS = 20
 
 
 class Warnings:
-    """Problems met while converting: all go to the archive's warnings.txt, a few stay in memory."""
+    """Problems met while converting: all go to the archive's notes file, a few stay in memory."""
 
     def __init__(self, spool):
         self._spool = spool

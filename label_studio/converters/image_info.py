@@ -30,7 +30,17 @@ def read_image_info(path) -> ImageInfo | None:
                 orientation = None
             if orientation in SIDEWAYS:
                 width, height = height, width
-            return ImageInfo(width, height, len(image.getbands()),
-                             EXTENSIONS.get(image.format, ""))
+            return ImageInfo(width, height, band_count(image), EXTENSIONS.get(image.format, ""))
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
         return None
+
+
+def band_count(image) -> int:
+    """Bands of the pixels as shown: 1 grey, 2 grey + alpha, 3 colour, 4 colour + alpha.
+
+    A palette image stores one index band, but its pixels are the palette's RGB colours,
+    plus alpha when the file marks a transparent entry.
+    """
+    if image.mode not in ("P", "PA"):
+        return len(image.getbands())
+    return 4 if image.mode == "PA" or "transparency" in image.info else 3
