@@ -21,7 +21,7 @@ SAMPLING_MODES = ("sequential", "uniform", "random-uniform",
 DEFAULT_MAX_UPLOAD = 200 * 1024 * 1024
 DEFAULT_MAX_TASKS_PER_IMPORT = 1_000_000
 DEFAULT_MAX_ARCHIVE_MEMBERS = 100_000
-DEFAULT_MAX_UNPACKED_SIZE = 1024 ** 3
+DEFAULT_MAX_COMPRESSION_RATIO = 100
 DEFAULT_URL_IMPORT_TIMEOUT = 30.0
 SECRET_WORDS = ("password", "secret", "token", "key")
 
@@ -152,7 +152,13 @@ class Settings:
 
     @property
     def max_unpacked_size(self) -> int:
-        return _positive(self.raw.get("max_unpacked_size"), DEFAULT_MAX_UNPACKED_SIZE)
+        """Bytes one archive may unpack to; by default what one upload may bring."""
+        upload = _positive(self.max_upload_size, DEFAULT_MAX_UPLOAD)
+        return _positive(self.raw.get("max_unpacked_size"), upload)
+
+    @property
+    def max_compression_ratio(self) -> float:
+        return _positive(self.raw.get("max_compression_ratio"), DEFAULT_MAX_COMPRESSION_RATIO)
 
     @property
     def url_import_timeout(self) -> float:

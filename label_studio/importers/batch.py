@@ -7,21 +7,16 @@ batch that is closed without that leaves no file behind.
 """
 import bisect
 import io
-import zipfile
-import zlib
 from collections import Counter
 
-from ..errors import ValidationError
+from ..errors import PayloadTooLarge, ValidationError
 from . import file_formats as formats
-from .archives import archive_members
+from .archives import ArchiveTooLarge, archive_members
 from .format_error import FileFormatError
 from .limits import ImportLimits
 from .uploads import UploadStaging, upload_url
 from .url_fetch import FetchError, fetch
 from .validation import UNDEFINED_KEY, items_from_json, validate_tasks
-
-ARCHIVE_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
-                       RuntimeError, OSError)
 
 
 class ImportBatch:
@@ -93,22 +88,25 @@ class ImportBatch:
             self._extend(name, [{UNDEFINED_KEY: upload_url(stored)}])
 
     def _add_archive(self, name, stream):
+        """Refused whole: 413 when it unpacks to too much (staged members are discarded with
+        the batch), 400 when it is unsafe or damaged."""
         try:
             for member, member_stream in archive_members(stream, self.limits):
-                inner = f"{name}/{member}"
-                kind = formats.extension(member)
-                if kind in formats.ARCHIVE_EXTENSIONS | formats.UNSUPPORTED_ARCHIVES:
-                    raise ValidationError([f"{inner}: archives inside archives are not "
-                                           "supported"])
-                self.formats[kind] += 1
-                try:
-                    self._add_plain_file(inner, kind, member_stream)
-                except FileFormatError as exc:
-                    raise ValidationError([exc.message_for(inner)]) from None
+                self._add_member(f"{name}/{member}", member_stream)
+        except ArchiveTooLarge as exc:
+            raise PayloadTooLarge(f"{name}: {exc}") from None
         except FileFormatError as exc:
             raise ValidationError([exc.message_for(name)]) from None
-        except ARCHIVE_READ_ERRORS as exc:
-            raise ValidationError([f"Failed to parse input file {name}: {exc}"]) from None
+
+    def _add_member(self, inner, stream):
+        kind = formats.extension(inner)
+        if kind in formats.ARCHIVE_EXTENSIONS | formats.UNSUPPORTED_ARCHIVES:
+            raise ValidationError([f"{inner}: archives inside archives are not supported"])
+        self.formats[kind] += 1
+        try:
+            self._add_plain_file(inner, kind, stream)
+        except FileFormatError as exc:
+            raise ValidationError([exc.message_for(inner)]) from None
 
     # ------------------------------------------------------------------ rules
 
