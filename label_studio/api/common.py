@@ -1,5 +1,6 @@
 """Small helpers shared by the API blueprints: JSON answers and request parsing."""
 from flask import Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import jsonio
 from ..errors import ValidationError
@@ -59,7 +60,13 @@ def query_bool(name):
 
 def raw_body():
     # read before request.form, which would consume the stream
-    return request.get_data(cache=True, parse_form_data=False)
+    data = request.get_data(cache=True, parse_form_data=False)
+    limit = request.max_content_length
+    if (limit is not None and request.content_length is None and len(data) >= limit
+            and request.environ["wsgi.input"].read(1)):
+        # a chunked body is cut at the limit without a word: one byte more means too large
+        raise RequestEntityTooLarge()
+    return data
 
 
 def json_body(required=True):

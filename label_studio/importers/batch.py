@@ -75,10 +75,11 @@ class ImportBatch:
         if kind in formats.TASK_LIST_EXTENSIONS:
             self._extend(name, formats.json_items(stream.read(), name))
         elif kind in formats.TABLE_DELIMITERS and not self._time_series_only():
-            self._extend(name, formats.table_items(stream.read(), kind))
+            self._extend(name, formats.table_items(stream.read(), kind, self._room()),
+                         capped=True)
         elif kind in formats.TEXT_EXTENSIONS:
             self._require_one_data_key(name)
-            self._extend(name, formats.line_items(stream.read()))
+            self._extend(name, formats.line_items(stream.read(), self._room()), capped=True)
         elif kind in formats.HYPERTEXT_EXTENSIONS:
             self._require_one_data_key(name)
             self._extend(name, [formats.hypertext_item(stream.read())])
@@ -123,13 +124,19 @@ class ImportBatch:
                 f"({', '.join(keys)}); direct file upload supports only one data key. "
                 "To import data with multiple data keys use JSON or CSV"])
 
-    def _extend(self, name, items):
+    def _room(self):
+        """Tasks this import may still take; a file is read up to one more, to refuse it."""
+        return max(0, self.limits.max_tasks - len(self.items))
+
+    def _extend(self, name, items, capped=False):
         if items:
             self._origins.append((len(self.items), name))
             self.items.extend(items)
         if len(self.items) > self.limits.max_tasks:
+            count = (f"more than {self.limits.max_tasks}" if capped  # the reader stopped early
+                     else len(self.items))
             raise ValidationError([f"Maximum task number is {self.limits.max_tasks}, current "
-                                   f"task number is {len(self.items)}"])
+                                   f"task number is {count}"])
 
     # ------------------------------------------------------------------ results
 

@@ -4,6 +4,8 @@ Items are what a JSON body holds: bare data dicts or tasks with "data". Files th
 single asset (a line, a page) give {"$undefined$": value}; the checker later moves that value
 to the label config's first data key.
 """
+import io
+import itertools
 import os
 import re
 
@@ -45,14 +47,26 @@ def json_items(data, name):
                           '"dict" or "list of dicts" only', whole=True)
 
 
-def table_items(data, extension_name):
-    """A .csv or .tsv file: one data dict per row, keys from the header row."""
-    return read_table(decode_text(data), TABLE_DELIMITERS[extension_name])
+def table_items(data, extension_name, at_most=None):
+    """A .csv or .tsv file: one data dict per row, keys from the header row; at most
+    `at_most` + 1 rows are read, enough to tell that a file has too many."""
+    return read_table(decode_text(data), TABLE_DELIMITERS[extension_name], at_most)
 
 
-def line_items(data):
-    """A .txt file: one item per line."""
-    return [{UNDEFINED_KEY: line} for line in decode_text(data).splitlines()]
+def line_items(data, at_most=None):
+    """A .txt file: one item per line (the lines of str.splitlines); at most `at_most` + 1
+    items are made, so a file of millions of empty lines costs no more than the limit."""
+    lines = _lines(decode_text(data))
+    if at_most is not None:
+        lines = itertools.islice(lines, at_most + 1)
+    return [{UNDEFINED_KEY: line} for line in lines]
+
+
+def _lines(text):
+    # StringIO cuts at \n, \r and \r\n one line at a time; splitlines() then cuts at the rarer
+    # breaks it also knows, so the result equals text.splitlines() without a list of them all
+    for line in io.StringIO(text, newline=None):
+        yield from line.splitlines()
 
 
 def hypertext_item(data):

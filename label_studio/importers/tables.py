@@ -19,7 +19,8 @@ _INT = re.compile(r"[+-]?\d+")
 _FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
-def read_table(text, delimiter):
+def read_table(text, delimiter, at_most=None):
+    """Rows as dicts keyed by the header; with `at_most`, reading stops at at_most + 1 rows."""
     csv.field_size_limit(FIELD_SIZE_LIMIT)
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -38,6 +39,8 @@ def read_table(text, delimiter):
             if len(row) < width:
                 row.extend([""] * (width - len(row)))
             body.append(row)
+            if at_most is not None and len(body) > at_most:
+                break
     except csv.Error as exc:
         raise FileFormatError(f"line {rows.line_num}: {exc}") from None
     columns = [_typed([row[i] for row in body]) for i in range(width)]
