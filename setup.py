@@ -12,6 +12,16 @@ def readme():
         return f.read()
 
 
+# the SDK of each optional storage type (label_studio/storage/<type>.py)
+CLOUD = {
+    "s3": ["boto3>=1.28"],
+    "gcs": ["google-cloud-storage>=2.10"],
+    "azure": ["azure-storage-blob>=12.17"],
+    "redis": ["redis>=5.0"],
+}
+ALL_CLOUD = sorted({requirement for group in CLOUD.values() for requirement in group})
+
+
 setup(
     name="label-studio-legacy",
     version=__version__,
@@ -34,7 +44,15 @@ setup(
         "mutagen>=1.47",
     ],
     extras_require={
-        "test": ["pytest>=8.0", "requests>=2.31", "pycocotools>=2.0", "selenium>=4.20"],
+        "s3": CLOUD["s3"],
+        "gcs": CLOUD["gcs"],
+        "azure": CLOUD["azure"],
+        "redis": CLOUD["redis"],
+        "cloud": ALL_CLOUD,
+        # the storage tests run against real servers: moto's S3 server and the GCS emulator
+        # come from PyPI; .ci/run installs Azurite (npm) and redis-server (Debian)
+        "test": ["pytest>=8.0", "requests>=2.31", "pycocotools>=2.0", "selenium>=4.20",
+                 "moto[server]>=5.0", "gcp-storage-emulator>=2024.0", *ALL_CLOUD],
     },
     entry_points={"console_scripts": ["label-studio=label_studio.cli:main"]},
 )

@@ -160,3 +160,32 @@ def ml_backend():
     stub = MLBackendStub()
     yield stub
     stub.stop()
+
+
+# ---------------------------------------------------------------- storage servers
+
+def _storage_server(kind):
+    from storage_servers import start_server
+    server = start_server(kind)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    yield from _storage_server("s3")
+
+
+@pytest.fixture(scope="session")
+def gcs_server():
+    yield from _storage_server("gcs")
+
+
+@pytest.fixture(scope="session")
+def azure_server():
+    yield from _storage_server("azure")
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    yield from _storage_server("redis")

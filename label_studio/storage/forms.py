@@ -1,13 +1,13 @@
-"""Storage types and their settings forms, for /api/project/storage-settings (no Flask here).
+"""Settings forms of the storage types, for /api/project/storage-settings (no Flask here).
 
-Only the local types (tasks-json, completions-dir) work in this server. The cloud and Redis
-types keep their legacy forms so the UI can list them, and a POST for them is validated like
-the legacy form before it is refused.
+Each type module declares its form with the fields below (the legacy WTForms shapes the UI
+expects); registry.py collects them. This module describes forms (GET) and validates a
+submitted one (POST).
 """
 import re
 from dataclasses import dataclass
 
-from .settings import SECRET_WORDS
+from ..settings import SECRET_WORDS
 
 ROLES = ("source", "target")
 REQUIRED = "This field is required."
@@ -34,9 +34,10 @@ class StorageType:
     description: str
     fields: tuple = ()
     local: bool = False
+    client: object = None  # the Client class of a bucket-like type
 
 
-def _prefix(description):
+def prefix_field(description):
     return Field("prefix", STRING, description)
 
 
@@ -50,35 +51,8 @@ USE_BLOB_URLS = Field(
     "& other BLOBs). This could be used for label configs with <b>one data key only</b>. If "
     "not selected, bucket objects will be interpreted as tasks in Label Studio JSON format "
     "and it's suitable for <b>multiple data keys</b>", default=True)
-REGION = Field("region", STRING, "AWS region name for S3 bucket", default="us-east-1")
 LOCAL_COPY = Field("create_local_copy", BOOLEAN, "Create a local copy on your disk", default=True)
-CLOUD_SOURCE = (PATH, _prefix("File prefix"), REGEX, DATA_KEY, USE_BLOB_URLS)
-REDIS = (
-    Field("path", STRING, "Storage prefix (optional)"),
-    Field("host", STRING, "Server Host IP (optional)"),
-    Field("port", STRING, "Server Port (optional)"),
-    Field("password", STRING, "Server Password (optional)"),
-)
-
-TYPES = {t.name: t for t in (
-    StorageType("tasks-json", "source", 'Local [loading tasks from "tasks.json" file]',
-                local=True),
-    StorageType("s3", "source", "Amazon S3", CLOUD_SOURCE + (REGION,)),
-    StorageType("gcs", "source", "Google Cloud Storage", CLOUD_SOURCE),
-    StorageType("azure-blob", "source", "Azure Blob Storage", CLOUD_SOURCE),
-    StorageType("redis", "source", "Redis database connection", REDIS + (Field(
-        "db", INTEGER, "Server Database (Must be different from Completions storage!)", 1),)),
-    StorageType("completions-dir", "target",
-                'Local [completions are in "completions" directory]', local=True),
-    StorageType("s3-completions", "target", "Amazon S3",
-                (PATH, _prefix("S3 Bucket prefix"), LOCAL_COPY)),
-    StorageType("gcs-completions", "target", "Google Cloud Storage",
-                (PATH, _prefix("GCS Bucket prefix"), LOCAL_COPY)),
-    StorageType("azure-blob-completions", "target", "Azure Blob Storage",
-                (PATH, _prefix("Azure Blob prefix"), LOCAL_COPY)),
-    StorageType("redis-completions", "target", "Redis Completions Storage", REDIS + (Field(
-        "db", INTEGER, "Server Database (Must be different from Task storage!)", 2),)),
-)}
+CLOUD_SOURCE = (PATH, prefix_field("File prefix"), REGEX, DATA_KEY, USE_BLOB_URLS)
 
 
 def is_secret(name):
@@ -89,11 +63,11 @@ def is_secret(name):
 # ------------------------------------------------------------------ GET
 
 
-def describe_all(current, paths, data_keys):
+def describe_all(types, current, paths, data_keys):
     """The GET body: {role: {type: description}}. `current` maps a role to its config.json
     storage dict, `paths` a role to the readable path of its storage now."""
     return {role: {t.name: describe_type(t, current.get(role), paths[role], data_keys)
-                   for t in TYPES.values() if t.role == role}
+                   for t in types.values() if t.role == role}
             for role in ROLES}
 
 
@@ -136,7 +110,7 @@ def describe_field(field, value, data_keys):
 # ------------------------------------------------------------------ POST
 
 
-def find_type(role, query_type, body_type):
+def find_type(types, role, query_type, body_type):
     """(StorageType, None) for a POST, or (None, {"type": [message]})."""
     query_type = query_type or None
     if query_type and body_type is not None and body_type != query_type:
@@ -145,7 +119,7 @@ def find_type(role, query_type, body_type):
     name = query_type or body_type
     if name is None:
         return None, {"type": [REQUIRED]}
-    storage_type = TYPES.get(name) if isinstance(name, str) else None
+    storage_type = types.get(name) if isinstance(name, str) else None
     if storage_type is None:
         return None, {"type": ["Unknown storage type"]}
     if storage_type.role != role:
@@ -215,8 +189,3 @@ def storage_config(role, storage_type, values):
     params = dict(values)
     path = params.pop("path", None)
     return {"name": role, "type": storage_type.name, "path": path, "params": params}
-
-
-def unsupported_reason(storage_type):
-    return (f"this server has no {storage_type.name} support: only the local storages "
-            "tasks-json (source) and completions-dir (target) are available")

@@ -1,0 +1,104 @@
+"""Amazon S3 (and S3-compatible servers: `S3_ENDPOINT`) as a source (`s3`) and a target
+(`s3-completions`), with boto3 (the `[s3]` extra).
+
+Credentials come from params (`aws_access_key_id`, `aws_secret_access_key`,
+`aws_session_token`) or boto3's usual chain (environment, ~/.aws); the region from the
+`region` param, else `S3_REGION`, else us-east-1.
+"""
+import os
+
+from .base import Client, ObjectInfo, StorageError, StorageUnavailable, require_sdk
+from .forms import CLOUD_SOURCE, LOCAL_COPY, PATH, STRING, Field, StorageType, prefix_field
+
+try:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError,
+                                     ConnectTimeoutError, EndpointConnectionError,
+                                     ReadTimeoutError)
+    UNREACHABLE = (EndpointConnectionError, ConnectionClosedError, ConnectTimeoutError,
+                   ReadTimeoutError)
+except ImportError:
+    boto3 = None
+
+DEFAULT_REGION = "us-east-1"
+MISSING = ("NoSuchKey", "404", "NotFound")
+REGION = Field("region", STRING, "AWS region name for S3 bucket", default=DEFAULT_REGION)
+CREDENTIALS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+
+
+class S3Client(Client):
+    scheme = "s3"
+    can_sign = True
+
+    def __init__(self, path, params):
+        require_sdk(boto3, "s3", "s3", "boto3")
+        super().__init__(path, params)
+        region = params.get("region") or os.environ.get("S3_REGION") or DEFAULT_REGION
+        credentials = {name: params[name] for name in CREDENTIALS if params.get(name)}
+        session = boto3.session.Session(region_name=region, **credentials)
+        config = Config(connect_timeout=3, read_timeout=15, retries={"max_attempts": 2},
+                        signature_version="s3v4")
+        self._s3 = session.client("s3", endpoint_url=os.environ.get("S3_ENDPOINT") or None,
+                                  config=config)
+
+    def _call(self, what, method, **kwargs):
+        try:
+            return method(Bucket=self.path, **kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+            if status >= 500:
+                raise StorageUnavailable(f"{self.location}: {what} failed ({code})") from None
+            raise StorageError(f"{self.location}: {what} failed ({code or exc})") from None
+        except UNREACHABLE as exc:
+            raise StorageUnavailable(f"{self.location}: {what} failed, the server did not "
+                                     f"answer ({type(exc).__name__})") from None
+        except BotoCoreError as exc:
+            raise StorageError(f"{self.location}: {what} failed ({exc})") from None
+
+    def check(self):
+        self._call("opening the bucket", self._s3.head_bucket)
+
+    def list(self, prefix):
+        token = None
+        while True:
+            extra = {"ContinuationToken": token} if token else {}
+            page = self._call("listing", self._s3.list_objects_v2, Prefix=prefix,
+                              MaxKeys=1000, **extra)
+            for item in page.get("Contents", ()):
+                if not item["Key"].endswith("/"):
+                    yield ObjectInfo(item["Key"], item.get("ETag", ""))
+            if not page.get("IsTruncated"):
+                return
+            token = page.get("NextContinuationToken")
+
+    def read(self, key):
+        try:
+            answer = self._call(f'reading "{key}"', self._s3.get_object, Key=key)
+        except StorageError as exc:
+            if any(code in str(exc.detail) for code in MISSING):
+                return None
+            raise
+        try:
+            return answer["Body"].read()
+        except UNREACHABLE + (OSError,) as exc:
+            raise StorageUnavailable(f'{self.location}: reading "{key}" was cut ({exc})') \
+                from None
+
+    def write(self, key, data):
+        self._call(f'writing "{key}"', self._s3.put_object, Key=key, Body=data,
+                   ContentType="application/json")
+
+    def delete(self, key):
+        self._call(f'deleting "{key}"', self._s3.delete_object, Key=key)
+
+    def sign(self, key, ttl):
+        # computed locally from the credentials: no request
+        return self._s3.generate_presigned_url(
+            "get_object", Params={"Bucket": self.path, "Key": key}, ExpiresIn=int(ttl))
+
+
+SOURCE = StorageType("s3", "source", "Amazon S3", CLOUD_SOURCE + (REGION,), client=S3Client)
+TARGET = StorageType("s3-completions", "target", "Amazon S3",
+                     (PATH, prefix_field("S3 Bucket prefix"), LOCAL_COPY), client=S3Client)
