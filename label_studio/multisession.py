@@ -183,6 +183,7 @@ class SessionProjects:
             init_project(path, options)
             self._owners[project_id] = user
         project = Project(path, name=f"{user}/{project_id}", multi_session=True)
+        project.background_storage = True
         self._loaded[path] = project
         while len(self._loaded) > MAX_LOADED:
             self._loaded.popitem(last=False)

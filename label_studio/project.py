@@ -17,15 +17,13 @@ __all__ = ["Project", "ProjectNotFound"]
 from .settings import CONFIG_NAME
 from .completion_fields import is_cancelled, timestamp
 from .storage.files import atomic_write, stamp
+from .storage.registry import TYPES
 from .task_index import parse_order
 
 log = logging.getLogger(__name__)
 
 UNDEFINED_KEY = "$undefined$"
-AVAILABLE_STORAGES = [
-    ["completions-dir", 'Local [completions are in "completions" directory]'],
-    ["tasks-json", 'Local [loading tasks from "tasks.json" file]'],
-]
+AVAILABLE_STORAGES = [[t.name, t.description] for t in TYPES.values()]
 
 
 def now():
@@ -52,22 +50,26 @@ class Project(ProjectState):
                 "completion_count": self.index.completed_count,
                 "config": self.settings.for_client(),
                 "instruction": self.settings.instruction,
-                "can_manage_tasks": True,
+                "can_manage_tasks": self.source.can_manage_tasks,
                 "can_manage_completions": True,
-                "can_delete_tasks": True,
+                "can_delete_tasks": self.source.can_manage_tasks,
                 "source_storage": {"readable_path": self.source.readable_path},
                 "target_storage": {"readable_path": self._completions_readable_path()},
                 "available_storages": AVAILABLE_STORAGES,
-                "source_syncing": False,
-                "target_syncing": False,
+                "source_syncing": self.storages.source_syncing,
+                "target_syncing": self.storages.target_syncing,
+                "target_pending": self.storages.pending_count(),
                 "data_types": config.data_types,
                 "label_config_line": config.label_config_line,
                 "multi_session_mode": self.multi_session,
                 "config_has_control_tags": config.has_control_tags,
-                "warnings": list(self.load_warnings.values()),
+                "warnings": (list(self.load_warnings.values())
+                             + list(self.storages.problems.values())),
             }
 
     def _completions_readable_path(self):
+        if self.storages.target is not None:
+            return self.storages.target.readable_path
         return f"{self.name.rstrip('/') or '.'}/completions"
 
     def current_settings(self):
@@ -97,13 +99,13 @@ class Project(ProjectState):
             items = [self._task_view(task_id, listing=True) for task_id in ids]
         if fields:
             items = [{k: item[k] for k in fields if k in item} for item in items]
-        return items
+        return [self.storages.signer.task(item) for item in items]
 
     def get_task(self, task_id):
         with self.reading():
             if task_id not in self.tasks:
                 raise NotFound(f"Task {task_id} not found")
-            return self._task_view(task_id)
+            return self.storages.signer.task(self._task_view(task_id))
 
     def _task_view(self, task_id, listing=False):
         task = self.tasks[task_id]
@@ -165,6 +167,10 @@ class Project(ProjectState):
                          if task_id in self.tasks]
             yield from views
 
+    def sync_storages(self):
+        """One sync of the bucket or Redis storages now, waited for (tests, the CLI)."""
+        self.storages.run_once(force=True)
+
     def stored_task(self, task_id):
         """The task as tasks.json holds it, without its completions."""
         with self.reading():
@@ -177,7 +183,7 @@ class Project(ProjectState):
             task_id = sampling.next_task_id(self.index, self.settings.sampling, self.rng)
             if task_id is None:
                 return None
-            return self._with_data_key(dict(self.tasks[task_id]))
+            return self.storages.signer.task(self._with_data_key(dict(self.tasks[task_id])))
 
     # ------------------------------------------------------------------ tasks
 
@@ -193,6 +199,7 @@ class Project(ProjectState):
                                    f" current task number is {len(tasks)}"])
         with self.writing():
             self._check_tasks_writable()
+            self._check_source_can("Import")
             if uploads:
                 uploads.commit()
             new_ids, completion_count, prediction_count = self._add_tasks(tasks)
@@ -210,6 +217,9 @@ class Project(ProjectState):
         completion_count = prediction_count = 0
         first = self.last_task_id + 1
         new_ids = list(range(first, first + len(tasks)))
+        if self.source.remote:  # Redis: written through before anything changes here
+            self.source.put_tasks({task_id: {**_without(task, "completions"), "id": task_id}
+                                   for task_id, task in zip(new_ids, tasks)})
         records = []
         for task_id, task in zip(new_ids, tasks):
             imported = task.pop("completions", None)
@@ -273,7 +283,10 @@ class Project(ProjectState):
             if old is None:
                 raise NotFound(f"Task {task_id} not found")
             self._check_tasks_writable()
+            self._check_source_can("Changing a task")
             stored = {**task, "id": task_id}
+            if self.source.remote:
+                self.source.put_tasks({task_id: stored})
             self.tasks[task_id] = stored
             self._save_tasks()
             self.index.replace_task(task_id, old, stored)
@@ -284,12 +297,15 @@ class Project(ProjectState):
         project are skipped. Returns the ids stored."""
         with self.writing():
             self._check_tasks_writable()
+            self._check_source_can("Storing predictions")
+            changed = {task_id: {**self.tasks[task_id], "predictions": predictions}
+                       for task_id, predictions in predictions_by_id.items()
+                       if task_id in self.tasks}
+            if self.source.remote:
+                self.source.put_tasks(changed)
             stored = []
-            for task_id, predictions in predictions_by_id.items():
-                old = self.tasks.get(task_id)
-                if old is None:
-                    continue
-                new = {**old, "predictions": predictions}
+            for task_id, new in changed.items():
+                old = self.tasks[task_id]
                 self.tasks[task_id] = new
                 self.index.replace_task(task_id, old, new)
                 stored.append(task_id)
@@ -303,20 +319,24 @@ class Project(ProjectState):
             if task is None:
                 raise NotFound(f"Task {task_id} not found")
             self._check_tasks_writable()
+            self._check_source_can("Deleting tasks")
+            if self.source.remote:
+                self.source.delete_tasks([task_id])
             del self.tasks[task_id]
             self._save_tasks()
             self.index.remove_task(task_id, task)
             if task_id in self.completions.summaries:
-                self._dirty.add("completions")
-                self.completions.remove(task_id)
+                self._remove_record(task_id)
 
     def delete_all_tasks(self):
         with self.writing():
             self._check_tasks_writable()
-            self._dirty.add("completions")
+            self._check_source_can("Deleting tasks")
+            if self.source.remote:
+                self.source.delete_tasks(list(self.tasks))
             self.tasks = {}
             self._save_tasks()
-            self.completions.remove_all()
+            self._remove_all_records()
             self.index.rebuild(self.tasks, self.completions.summaries)
 
     # ------------------------------------------------------------------ completions
@@ -390,8 +410,7 @@ class Project(ProjectState):
 
     def delete_all_completions(self):
         with self.writing():
-            self._dirty.add("completions")
-            self.completions.remove_all()
+            self._remove_all_records()
             for task_id in self.tasks:
                 self.index.set_summary(task_id, None)
 
@@ -449,6 +468,10 @@ class Project(ProjectState):
     def _save_settings(self):
         self.settings.save(self.path)
         self._stamps["config"] = stamp(os.path.join(self.path, CONFIG_NAME))
+
+
+def _without(mapping, key):
+    return {k: v for k, v in mapping.items() if k != key}
 
 
 def _find_completion(record, completion_id):

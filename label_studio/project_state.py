@@ -11,10 +11,11 @@ import random
 from contextlib import contextmanager
 
 from . import sampling
-from .errors import Conflict, LabelStudioError
+from .errors import Conflict, LabelStudioError, ValidationError
 from .importers import drop_folder
 from .label_config import (LabelConfigError, parse_label_config, usage_from_json, usage_keys,
                            usage_to_json)
+from .project_storages import ProjectStorages
 from .settings import CONFIG_NAME, Settings
 from .storage.completions_dir import CompletionsDir
 from .storage.files import (ProjectLock, StateFile, fsync_path, read_bytes,
@@ -43,7 +44,11 @@ class ProjectState:
                                   f'"{path}"; run `label-studio init {path}` first')
         self.lock = ProjectLock(self.path)
         self.state_file = StateFile(self.path)
-        self.source = TasksJson(self.path, self.name.rstrip("/") or ".")
+        self.local_source = TasksJson(self.path, self.name.rstrip("/") or ".")
+        self.source = self.local_source
+        self.storages = ProjectStorages(self)
+        self.background_storage = False  # a server sets it: buckets are synced by a thread
+        self._target_ops = {}
         # each record's label usage is kept, so a config check needs no file reads
         with _collector_paused():
             self.completions = CompletionsDir(self.path, digest=usage_keys,
@@ -109,7 +114,12 @@ class ProjectState:
                                               " using sequential")
         else:
             self.load_warnings.pop("sampling", None)
-        self.drop_folder = drop_folder.configured(self.path, self.settings, self.drop_folder)
+        source = self.storages.open(self.settings, self.local_source)
+        if source is not self.source:
+            self.source = source
+            self._stamps.pop("tasks", None)  # serve the new source's tasks
+        self.drop_folder = (drop_folder.configured(self.path, self.settings, self.drop_folder)
+                            if source is self.local_source else None)
         self._stamps["config"] = config_stamp
 
     def _load_label_config(self, xml_stamp):
@@ -155,6 +165,7 @@ class ProjectState:
         with self.lock.local:
             self.sync()
             self._import_dropped_files()
+            self.storages.poke()
             yield
 
     @contextmanager
@@ -169,6 +180,7 @@ class ProjectState:
         with self.lock.exclusive():
             self.sync()
             self._dirty = set()
+            self._target_ops = {}
             try:
                 yield
             except LabelStudioError:
@@ -181,6 +193,10 @@ class ProjectState:
             finally:
                 if self._dirty:
                     self._commit_state()
+                if self._target_ops and self.storages.target is not None:
+                    self.storages.target.add_pending(self._target_ops)
+                    self.storages.wake()
+                self._target_ops = {}
         for folder in folders:
             fsync_path(folder)
 
@@ -233,16 +249,70 @@ class ProjectState:
                            "fix or remove it first")
         return record
 
-    def _write_record(self, task_id, record):
+    def _write_record(self, task_id, record, send=True):
+        """`send`: also queue it for a bucket or Redis target (not for a copy taken from it)."""
         self._dirty.add("completions")
         path = self.completions.write(task_id, record, sync_folder=False)
         self._folders_to_sync.add(os.path.dirname(path))
         self.index.set_summary(task_id, self.completions.summaries.get(task_id))
+        if send:
+            self._target_ops[task_id] = "put"
 
     def _remove_record(self, task_id):
         self._dirty.add("completions")
         self.completions.remove(task_id)
         self.index.set_summary(task_id, None)
+        self._target_ops[task_id] = "delete"
+
+    def _remove_all_records(self):
+        self._dirty.add("completions")
+        self._target_ops.update((task_id, "delete") for task_id in self.completions.summaries)
+        self.completions.remove_all()
+
+    # ------------------------------------------------------------------ remote storages
+
+    def _check_source_can(self, operation):
+        """400 for an operation the source storage cannot do (a bucket is the user's)."""
+        if not getattr(self.source, "can_manage_tasks", True):
+            kind = self.settings.source.get("type")
+            raise ValidationError(f"{operation} is not supported for storage {kind}")
+
+    def apply_source_changes(self, changes):
+        """A sync's result (storage/remote_source.py), inside writing()."""
+        if changes:
+            for task_id in changes.removed:
+                task = self.tasks.pop(task_id, None)
+                if task is not None:
+                    self.index.remove_task(task_id, task)
+            appended = {}
+            for task_id, task in changes.upserts.items():
+                old = self.tasks.get(task_id)
+                self.tasks[task_id] = task
+                if old is None:
+                    self.index.add_task(task_id, task)
+                    self.index.set_summary(task_id, self.completions.summaries.get(task_id))
+                    appended[task_id] = task
+                else:
+                    self.index.replace_task(task_id, old, task)
+            ordered = dict(sorted(self.tasks.items()))
+            only_appended = (not changes.removed and len(appended) == len(changes.upserts)
+                             and list(ordered) == list(self.tasks))
+            self.tasks = ordered
+            if self.tasks:
+                self.last_task_id = max(self.last_task_id, next(reversed(self.tasks)))
+            if only_appended and appended:
+                self._append_tasks(appended)
+            else:
+                self._save_tasks()
+        self.source.commit_keys(changes)
+
+    def copy_in_records(self, records):
+        """Records found in the target that the local folder lacks, inside writing()."""
+        for task_id, record in records.items():
+            if task_id in self.completions.summaries:
+                continue
+            self._write_record(task_id, record, send=False)
+        self._note_broken_records()
 
 
 @contextmanager

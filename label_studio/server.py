@@ -61,6 +61,7 @@ def create_app(project, options: ServerOptions | None = None) -> Flask:
     """`project` is a Project, or a path to one."""
     if not isinstance(project, Project):
         project = Project(project)
+    project.background_storage = True
     options = options or ServerOptions()
     return _build_app(SingleProject(project), options,
                       options.max_upload_size or project.settings.max_upload_size)

@@ -96,6 +96,17 @@ class Settings:
         return value if isinstance(value, dict) and value.get("type") else dict(DEFAULT_TARGET)
 
     @property
+    def presign_ttl(self) -> int:
+        """Seconds a presigned URL of a bucket object is valid (legacy: 60, too short for
+        long audio and video)."""
+        return int(_positive(self.raw.get("presign_ttl"), 3600))
+
+    @property
+    def storage_sync_interval(self) -> float:
+        """Seconds between two syncs of a bucket or Redis storage."""
+        return float(_positive(self.raw.get("storage_sync_interval"), 30.0))
+
+    @property
     def sampling(self) -> str:
         return self.raw.get("sampling") or "sequential"
 

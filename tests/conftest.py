@@ -30,6 +30,20 @@ def make_project(path, label_config=BBOX_CONFIG, **options):
     return path
 
 
+@pytest.fixture(autouse=True)
+def no_real_clouds(monkeypatch):
+    """Cloud SDKs would look for AWS, Google and Azure on the internet: point them at a closed
+    port of this machine unless a test gives its own server (storage_servers.py)."""
+    closed = "http://127.0.0.1:9"
+    monkeypatch.setenv("S3_ENDPOINT", closed)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "none")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "none")
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", closed)
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING",
+                       "DefaultEndpointsProtocol=http;AccountName=none;AccountKey=bm9uZQ==;"
+                       f"BlobEndpoint={closed}/none;")
+
+
 @pytest.fixture
 def project_dir(tmp_path):
     return make_project(str(tmp_path / "proj"))

@@ -321,12 +321,14 @@ def test_multipart_body_is_400(client, project_dir):
 
 
 @pytest.mark.parametrize("storage_type", sorted(VALID_FORMS))
-def test_cloud_and_redis_types_are_refused_after_validation(client, project_dir, storage_type):
+def test_an_unreachable_cloud_or_redis_storage_is_refused(client, project_dir, storage_type):
+    # conftest points every SDK at a closed port: the connection check fails, nothing changes
     body = dict(VALID_FORMS[storage_type], type=storage_type)
+    if storage_type.startswith("redis"):
+        body["port"] = "9"
     query = f"?type={storage_type}&storage_for={role_of(storage_type)}"
     detail = assert_refused(client, project_dir, query, body, {})["detail"]
     assert detail.startswith("Error while storage update: ")
-    assert f"no {storage_type} support" in detail
 
 
 def test_a_refused_cloud_switch_keeps_the_current_storage(client, project_dir):

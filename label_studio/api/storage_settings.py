@@ -2,8 +2,8 @@
 from flask import Blueprint, request
 
 from ..storage import forms
-from ..storage.registry import TYPES
-from ..errors import ValidationError
+from ..storage.registry import TYPES, open_client
+from ..errors import LabelStudioError, ValidationError
 from .common import json_object, json_response, project, raw_body
 
 bp = Blueprint("storage_settings", __name__)
@@ -33,13 +33,25 @@ def set_storage_settings():
     values, errors = forms.validate_form(storage_type, body)
     if errors:
         return json_response({"errors": errors}, status=400)
+    current = project()
+    old = getattr(current.current_settings(), role)
+    config = forms.storage_config(role, storage_type, values, old)
     if not storage_type.local:
-        # legacy answered this way when building the storage failed; nothing is written
-        raise ValidationError("Error while storage update: this server has no "
-                              f"{storage_type.name} support yet")
-    config = forms.storage_config(role, storage_type, values)
-    project().change_setting(role, lambda _old: config)
+        _check_connection(config, role)
+    current.change_setting(role, lambda _old: config)
     return json_response({"result": "ok"}, status=201)
+
+
+def _check_connection(config, role):
+    """Opens the storage once; legacy's answer when that fails. Nothing is written."""
+    try:
+        client = open_client(config, role)
+        try:
+            client.check()
+        finally:
+            client.close()
+    except LabelStudioError as exc:
+        raise ValidationError(f"Error while storage update: {exc.detail}") from None
 
 
 def _body():

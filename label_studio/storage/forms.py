@@ -184,8 +184,13 @@ def _compiles(pattern):
     return True
 
 
-def storage_config(role, storage_type, values):
-    """The config.json `source`/`target` value for validated form values."""
-    params = dict(values)
+def storage_config(role, storage_type, values, old=None):
+    """The config.json `source`/`target` value for validated form values. Params the form
+    does not show (credentials given with --source-params) are kept when the type stays."""
+    params = {}
+    if isinstance(old, dict) and old.get("type") == storage_type.name and isinstance(
+            old.get("params"), dict):
+        params.update(old["params"])
+    params.update(values)
     path = params.pop("path", None)
     return {"name": role, "type": storage_type.name, "path": path, "params": params}

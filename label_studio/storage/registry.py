@@ -1,5 +1,6 @@
 """Every storage type by name, and opening a client for a config.json `source`/`target`."""
-from ..errors import ValidationError
+from ..errors import LabelStudioError, ValidationError
+from .base import StorageError
 from . import azure_blob, gcs, redis_db, s3
 from .forms import StorageType
 
@@ -31,4 +32,14 @@ def open_client(config, role):
     if found.client is None:
         raise ValidationError(f'storage type "{found.name}" is not available in this server')
     params = config.get("params") if isinstance(config.get("params"), dict) else {}
-    return found.client(config.get("path"), params)
+    path = config.get("path")
+    if found.client.scheme and (not isinstance(path, str) or not path.strip()):
+        raise StorageError(f'{found.name}: "path" must name the bucket or container, got '
+                           f"{path!r}")
+    try:
+        return found.client(path, params)
+    except LabelStudioError:
+        raise
+    except Exception as exc:  # an SDK refusing odd settings; its message may quote them
+        raise StorageError(f"{found.name}: the storage cannot be opened with these settings "
+                           f"({type(exc).__name__})") from None

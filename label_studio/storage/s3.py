@@ -37,7 +37,7 @@ class S3Client(Client):
         region = params.get("region") or os.environ.get("S3_REGION") or DEFAULT_REGION
         credentials = {name: params[name] for name in CREDENTIALS if params.get(name)}
         session = boto3.session.Session(region_name=region, **credentials)
-        config = Config(connect_timeout=3, read_timeout=15, retries={"max_attempts": 2},
+        config = Config(connect_timeout=3, read_timeout=15, retries={"total_max_attempts": 1},
                         signature_version="s3v4")
         self._s3 = session.client("s3", endpoint_url=os.environ.get("S3_ENDPOINT") or None,
                                   config=config)
@@ -56,6 +56,9 @@ class S3Client(Client):
                                      f"answer ({type(exc).__name__})") from None
         except BotoCoreError as exc:
             raise StorageError(f"{self.location}: {what} failed ({exc})") from None
+        except (TypeError, ValueError) as exc:  # botocore's own slips on odd credentials
+            raise StorageError(f"{self.location}: {what} failed ({type(exc).__name__})") \
+                from None
 
     def check(self):
         self._call("opening the bucket", self._s3.head_bucket)

@@ -12,9 +12,14 @@ SOURCE_MAP_NAME = "source.json"
 
 
 class TasksJson:
-    def __init__(self, project_dir, readable_prefix):
-        self.path = os.path.join(project_dir, TASKS_NAME)
-        self.map_path = os.path.join(project_dir, SOURCE_MAP_NAME)
+    remote = False
+    can_manage_tasks = True
+
+    def __init__(self, project_dir, readable_prefix, name=TASKS_NAME, map_name=SOURCE_MAP_NAME):
+        """`name` other than tasks.json: a local mirror of a remote source's tasks, which
+        writes no map (map_name None)."""
+        self.path = os.path.join(project_dir, name)
+        self.map_path = os.path.join(project_dir, map_name) if map_name else None
         # legacy source.json keys are "<project path as given>/tasks.json/<id>"
         self.key_prefix = f"{readable_prefix}/{TASKS_NAME}/"
         self.readable_path = f"{readable_prefix}/{TASKS_NAME}"
@@ -82,6 +87,8 @@ class TasksJson:
         is not in a shape that can be extended."""
         if not atomic_extend_object(self.path, jsonio.dumps(new_tasks)[1:-1]):
             return False
+        if self.map_path is None:
+            return True
         # the map is extended only when it is the one we wrote last, else rewritten whole
         if not (stamp(self.map_path) == self._map_stamp and atomic_extend_object(
                 self.map_path, self._map_entries(new_tasks), durable=False)):
@@ -90,6 +97,8 @@ class TasksJson:
         return True
 
     def _save_map(self, tasks):
+        if self.map_path is None:
+            return
         # derived data for a downgrade to 0.8/0.9: atomic, but not worth an fsync
         atomic_write(self.map_path, b"{" + self._map_entries(tasks) + b"}", durable=False)
         self._map_stamp = stamp(self.map_path)

@@ -1,0 +1,197 @@
+"""A bucket (S3, GCS, Azure Blob) or a Redis database as the source of a project's tasks.
+
+The tasks of the last sync are kept in a local mirror, `.ls-source-tasks.json` (tasks.json's
+shape, hidden: the bucket is the truth), which ProjectState reads like tasks.json: a restart
+serves them at once, and a source that is down keeps serving them. A sync (collect(), outside
+the project lock: it talks to the network) lists the keys and says what changed; ProjectState
+applies it under the lock.
+
+Buckets map object keys to ids with source.json (keymap.py); `use_blob_urls` makes each
+object one media task (`{"data": {<key>: "s3://bucket/key"}}`), else each object is one JSON
+task, checked like an import (a broken one is skipped with a warning). Redis keeps each task
+as JSON at `<path>/<id>`: the id is the key, and imports and deletions write through.
+"""
+import os
+import re
+from dataclasses import dataclass, field
+
+from .. import jsonio
+from ..errors import ValidationError
+from .base import StorageError, list_prefix
+from .keymap import KeyMap
+from .registry import open_client, storage_type
+from .tasks_json import TasksJson
+
+MIRROR_NAME = ".ls-source-tasks.json"
+MAP_NAME = "source.json"
+UNDEFINED_KEY = "$undefined$"
+
+
+@dataclass
+class SourceChanges:
+    """What one sync found: tasks to add or replace, ids to drop, and problems."""
+    upserts: dict = field(default_factory=dict)
+    removed: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    listed: dict = field(default_factory=dict)     # uri -> version (buckets)
+    new_keys: list = field(default_factory=list)   # [(id, uri)] (buckets)
+
+    def __bool__(self):
+        return bool(self.upserts or self.removed or self.new_keys)
+
+
+class RemoteSource:
+    remote = True
+
+    def __init__(self, project_dir, config, readable_prefix):
+        self.type = storage_type(config, "source")
+        self.config = config
+        self.client = open_client(config, "source")
+        params = config.get("params") if isinstance(config.get("params"), dict) else {}
+        self.is_redis = self.type.name == "redis"
+        self.prefix = "" if self.is_redis else (params.get("prefix") or "")
+        self.regex = _compiled(params.get("regex"), self.is_redis)
+        self.use_blob_urls = not self.is_redis and params.get("use_blob_urls", True) is not False
+        self.data_key = params.get("data_key") or UNDEFINED_KEY
+        self.mirror = TasksJson(project_dir, readable_prefix, name=MIRROR_NAME, map_name=None)
+        self.keymap = None if self.is_redis else KeyMap(os.path.join(project_dir, MAP_NAME))
+        self.readable_path = (f"{self.client.location}/{self.prefix.strip('/')}".rstrip("/"))
+
+    # ---- what ProjectState asks of any source (see tasks_json.TasksJson)
+
+    @property
+    def can_manage_tasks(self):
+        """Imports, deletions and stored predictions: Redis only (a bucket is the user's)."""
+        return self.is_redis
+
+    def stamp(self):
+        return self.mirror.stamp()
+
+    def load(self):
+        return self.mirror.load()
+
+    def save(self, tasks):
+        self.mirror.save(tasks)
+
+    def append(self, new_tasks, all_tasks):
+        return self.mirror.append(new_tasks, all_tasks)
+
+    # ---- writing through (Redis)
+
+    def put_tasks(self, tasks):
+        for task_id, task in tasks.items():
+            self.client.write(str(task_id), jsonio.dumps(task))
+
+    def delete_tasks(self, task_ids):
+        for task_id in task_ids:
+            self.client.delete(str(task_id))
+
+    # ---- sync
+
+    def collect(self, tasks, last_id, label_config):
+        """SourceChanges from a listing, against `tasks` (id -> task, what is served now)."""
+        if self.is_redis:
+            return self._collect_redis(tasks, label_config)
+        return self._collect_bucket(tasks, last_id, label_config)
+
+    def _collect_bucket(self, tasks, last_id, label_config):
+        listed = {}
+        for info in self.client.list(list_prefix(self.prefix)):
+            if self.regex is not None and self.regex.match(info.key):
+                listed[self.client.uri(info.key)] = info.version
+        new, changed, vanished = self.keymap.plan(listed, last_id)
+        changes = SourceChanges(listed=listed, new_keys=new, removed=vanished)
+        wanted = new + [(i, self.keymap.entries[i]["key"]) for i in changed]
+        if self.use_blob_urls:
+            for task_id, uri in new:
+                changes.upserts[task_id] = {"data": {self.data_key: uri}, "id": task_id}
+            for task_id in changed:
+                if task_id not in tasks:
+                    changes.upserts[task_id] = {"data": {self.data_key: self.keymap.entries[
+                        task_id]["key"]}, "id": task_id}
+            return changes
+        self._download_json_tasks(wanted, changes, label_config)
+        return changes
+
+    def _download_json_tasks(self, wanted, changes, label_config):
+        keys = {self._object_key(uri): task_id for task_id, uri in wanted}
+        found = self.client.read_many(list(keys))
+        for key, task_id in keys.items():
+            task, problem = _json_task(found.get(key), label_config)
+            if problem:
+                changes.warnings.append(f"{self.client.uri(key)}: {problem}; skipped")
+                continue
+            task["id"] = task_id
+            changes.upserts[task_id] = task
+
+    def _object_key(self, uri):
+        return uri[len(self.client.uri("")):]
+
+    def _collect_redis(self, tasks, label_config):
+        names = [info.key for info in self.client.list("")]
+        ids = {int(name): name for name in names if name.isdigit()}
+        changes = SourceChanges(removed=[i for i in tasks if i not in ids])
+        values = self.client.read_many(list(ids.values()))
+        for task_id, name in ids.items():
+            raw = values.get(name)
+            if raw is None:
+                continue
+            try:
+                stored = jsonio.loads(raw)
+            except ValueError:
+                stored = None
+            if isinstance(stored, dict) and {**stored, "id": task_id} == tasks.get(task_id):
+                continue
+            task, problem = _json_task(raw, label_config)
+            if problem:
+                changes.warnings.append(f"{self.client.uri(name)}: {problem}; skipped")
+                continue
+            extras = stored if isinstance(stored, dict) else {}
+            task.update((k, v) for k, v in extras.items()  # keep keys an import would drop
+                        if k not in task and k != "completions")
+            task["id"] = task_id
+            changes.upserts[task_id] = task
+        return changes
+
+    def commit_keys(self, changes):
+        """Records a sync's keys in source.json (under the project lock, after applying it)."""
+        if self.keymap is not None:
+            self.keymap.apply(changes.listed, changes.new_keys, changes.removed)
+            self.keymap.save()
+
+    def close(self):
+        self.client.close()
+
+
+def _compiled(pattern, is_redis):
+    """The key filter; legacy synced nothing without a regex (the form requires one)."""
+    if is_redis:
+        return None
+    if not isinstance(pattern, str) or not pattern:
+        return re.compile(r"(?!)")
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise StorageError(f'"regex" is not a valid regular expression ({exc})') from None
+
+
+def _json_task(raw, label_config):
+    """(task, None) or (None, why) for an object holding one task in JSON."""
+    from ..importers.validation import validate_task
+    if raw is None:
+        return None, "vanished while syncing"
+    try:
+        value = jsonio.loads(raw)
+    except ValueError as exc:
+        return None, f"not valid JSON ({exc})"
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if not isinstance(value, dict):
+        return None, "not one task (a JSON object)"
+    try:
+        task = validate_task(value, label_config)
+    except ValidationError as exc:
+        detail = exc.detail if isinstance(exc.detail, list) else [exc.detail]
+        return None, "; ".join(str(d) for d in detail)[:300]
+    task.pop("completions", None)
+    return task, None
