@@ -16,6 +16,7 @@ from .importers import drop_folder
 from .label_config import (LabelConfigError, parse_label_config, usage_from_json, usage_keys,
                            usage_to_json)
 from .project_storages import ProjectStorages
+from .storage.base import StorageError
 from .settings import CONFIG_NAME, Settings
 from .storage.completions_dir import CompletionsDir
 from .storage.files import (ProjectLock, StateFile, fsync_path, read_bytes,
@@ -275,7 +276,7 @@ class ProjectState:
         """400 for an operation the source storage cannot do (a bucket is the user's)."""
         if not getattr(self.source, "can_manage_tasks", True):
             kind = self.settings.source.get("type")
-            raise ValidationError(f"{operation} is not supported for storage {kind}")
+            raise StorageError(f"{operation} is not supported for storage {kind}")
 
     def apply_source_changes(self, changes):
         """A sync's result (storage/remote_source.py), inside writing()."""

@@ -23,7 +23,7 @@ DEFAULT_MAX_TASKS_PER_IMPORT = 1_000_000
 DEFAULT_MAX_ARCHIVE_MEMBERS = 100_000
 DEFAULT_MAX_COMPRESSION_RATIO = 100
 DEFAULT_URL_IMPORT_TIMEOUT = 30.0
-SECRET_WORDS = ("password", "secret", "token", "key")
+SECRET_WORDS = ("password", "secret", "token", "key", "connection", "credential")
 
 
 def default_config() -> dict:

@@ -134,7 +134,7 @@ class AzureServer(StorageServer):
 
     def command(self):
         return [azurite_command(), "--blobHost", "127.0.0.1", "--blobPort", str(self.port),
-                "--location", self.workdir, "--skipApiVersionCheck", "--loose",
+                "--inMemoryPersistence", "--skipApiVersionCheck", "--loose",
                 "--disableTelemetry"]
 
 
@@ -142,15 +142,20 @@ class RedisServer(StorageServer):
     kind = "redis"
     env = property(lambda self: {})
 
+    def __init__(self, password=None):
+        self.password = password  # given: the server requires it (--requirepass)
+        super().__init__()
+
     def command(self):
+        auth = ["--requirepass", self.password] if self.password else []
         return [_which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", self.workdir]
+                "--save", "", "--appendonly", "no", "--dir", self.workdir, *auth]
 
     def ready(self):
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
                 s.sendall(b"PING\r\n")
-                return s.recv(16).startswith(b"+PONG")
+                return s.recv(16).startswith((b"+PONG", b"-NOAUTH"))
         except OSError:
             return False
 
@@ -187,9 +192,9 @@ def _missing(kind):
 SERVERS = {"s3": S3Server, "gcs": GCSServer, "azure": AzureServer, "redis": RedisServer}
 
 
-def start_server(kind):
+def start_server(kind, **options):
     """A fresh server of `kind`, or a skip naming what is not installed."""
     reason = _missing(kind)
     if reason:
         pytest.skip(reason)
-    return SERVERS[kind]().start()
+    return SERVERS[kind](**options).start()

@@ -27,7 +27,10 @@ try:
                    api_errors.TooManyRequests, auth_errors.TransportError,
                    requests.ConnectionError, requests.Timeout,
                    requests.exceptions.ChunkedEncodingError)
-    SDK_ERRORS = UNREACHABLE + (api_errors.GoogleAPICallError, auth_errors.GoogleAuthError)
+    # DataCorruption: a download whose checksum does not match (google-resumable-media)
+    from google.resumable_media import DataCorruption
+    SDK_ERRORS = UNREACHABLE + (api_errors.GoogleAPICallError, auth_errors.GoogleAuthError,
+                                DataCorruption)
 except ImportError:
     storage = None
 
