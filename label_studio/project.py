@@ -468,6 +468,9 @@ class Project(ProjectState):
     def _save_settings(self):
         self.settings.save(self.path)
         self._stamps["config"] = stamp(os.path.join(self.path, CONFIG_NAME))
+        self._open_storages()
+        if "tasks" not in self._stamps:
+            self._load_tasks()
 
 
 def _without(mapping, key):

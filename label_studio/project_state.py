@@ -115,13 +115,17 @@ class ProjectState:
                                               " using sequential")
         else:
             self.load_warnings.pop("sampling", None)
+        self._open_storages()
+        self._stamps["config"] = config_stamp
+
+    def _open_storages(self):
+        """The source and target config.json names now (swapped when they changed)."""
         source = self.storages.open(self.settings, self.local_source)
         if source is not self.source:
             self.source = source
             self._stamps.pop("tasks", None)  # serve the new source's tasks
         self.drop_folder = (drop_folder.configured(self.path, self.settings, self.drop_folder)
                             if source is self.local_source else None)
-        self._stamps["config"] = config_stamp
 
     def _load_label_config(self, xml_stamp):
         raw = read_bytes(os.path.join(self.path, LABEL_CONFIG_NAME))
