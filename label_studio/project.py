@@ -9,7 +9,7 @@ import os
 import time
 
 from . import sampling
-from .errors import NotFound, Unprocessable, ValidationError
+from .errors import Conflict, NotFound, Unprocessable, ValidationError
 from .label_config import LabelConfigError, OutputUsage, check_against_data, parse_label_config
 from .project_state import LABEL_CONFIG_NAME, ProjectNotFound, ProjectState
 
@@ -455,6 +455,7 @@ class Project(ProjectState):
 
     def update_settings(self, changes: dict):
         with self.writing():
+            self._check_settings_writable()
             self.settings.raw.update(changes)
             self._save_settings()
 
@@ -462,8 +463,15 @@ class Project(ProjectState):
         """Sets config.json's `key` to change(its value now), all under the write lock, so a
         change made meanwhile by another process is not lost. `change` may raise to refuse."""
         with self.writing():
+            self._check_settings_writable()
             self.settings.raw[key] = change(self.settings.raw.get(key))
             self._save_settings()
+
+    def _check_settings_writable(self):
+        # saving would replace a config.json we could not read with defaults
+        if "config" in self.load_warnings:
+            raise Conflict(f"{self.load_warnings['config']}; fix it by hand before changing "
+                           "settings")
 
     def _save_settings(self):
         self.settings.save(self.path)

@@ -16,6 +16,7 @@ from .settings import CONFIG_NAME, default_config
 from .storage.completions_dir import COMPLETIONS_DIR
 from .storage.files import atomic_write
 from .storage.tasks_json import TASKS_NAME
+from .storage_options import LOCAL_CONFIGS, StorageOption
 
 LABEL_CONFIG_NAME = "config.xml"
 DEFAULT_LABEL_CONFIG = "<View>\n\n</View>\n"
@@ -42,6 +43,8 @@ class InitOptions:
     description: str | None = None
     cert: str | None = None
     key: str | None = None
+    source: StorageOption | None = None      # --source (storage_options.parse_storage_option)
+    target: StorageOption | None = None
 
 
 def is_project(path):
@@ -50,13 +53,15 @@ def is_project(path):
 
 def init_project(path, options: InitOptions):
     """Creates (or with force, recreates) the project folder at `path`."""
+    check_options(options)
     base = _base_config(options)
     label_config = _label_config_text(options, base)
     try:
         parsed = parse_label_config(label_config)
     except LabelConfigError as exc:
         raise InitError("The label config is not valid: " + "; ".join(exc.messages)) from None
-    input_path = options.input_path or _configured_input(options, base)
+    input_path = None if _remote_source(options) else (
+        options.input_path or _configured_input(options, base))
     tasks, folder_files = _initial_tasks(input_path, options.input_format, parsed)
     if not options.force:
         _check_conflicts(path)
@@ -84,6 +89,18 @@ def init_project(path, options: InitOptions):
         from .project import Project
         Project(path).import_tasks(tasks, formats={os.path.basename(input_path): 1})
     return path
+
+
+def _remote_source(options):
+    return options.source is not None and not options.source.local
+
+
+def check_options(options):
+    """Refuses options that contradict each other (before any project is made from them)."""
+    if options.input_path and _remote_source(options):
+        raise InitError(f"--input-path loads tasks into tasks.json, which a project with "
+                        f"--source {options.source.type} does not read: its tasks come from "
+                        "the storage. Leave one of them out.")
 
 
 def _check_conflicts(path):
@@ -182,8 +199,9 @@ def _project_config(base, options):
     config["label_config"] = LABEL_CONFIG_NAME
     config["input_path"] = TASKS_NAME
     config["output_dir"] = COMPLETIONS_DIR
-    config["source"] = {"name": "Tasks", "type": "tasks-json", "path": TASKS_NAME}
-    config["target"] = {"name": "Completions", "type": "completions-dir", "path": COMPLETIONS_DIR}
+    for role in ("source", "target"):
+        chosen = getattr(options, role)
+        config[role] = chosen.config() if chosen is not None else dict(LOCAL_CONFIGS[role])
     if not isinstance(config.get("ml_backends"), list):
         config["ml_backends"] = []
     config["ml_backends"] = config["ml_backends"] + list(options.ml_backends)

@@ -11,13 +11,17 @@ bp = Blueprint("storage_settings", __name__)
 
 @bp.get("/api/project/storage-settings")
 def get_storage_settings():
-    current = project()
+    return json_response(describe_storages(project()))
+
+
+def describe_storages(current):
+    """The GET body (also rendered by the /storage page)."""
     summary = current.summary()
     settings = current.current_settings()
     paths = {"source": summary["source_storage"]["readable_path"],
              "target": summary["target_storage"]["readable_path"]}
     configs = {"source": settings.source, "target": settings.target}
-    return json_response(forms.describe_all(TYPES, configs, paths, current.label_config.data_keys))
+    return forms.describe_all(TYPES, configs, paths, current.label_config.data_keys)
 
 
 @bp.post("/api/project/storage-settings")
@@ -35,11 +39,21 @@ def set_storage_settings():
         return json_response({"errors": errors}, status=400)
     current = project()
     old = getattr(current.current_settings(), role)
+    values = _unmasked(storage_type, values, old)
     config = forms.storage_config(role, storage_type, values, old)
     if not storage_type.local:
         _check_connection(config, role)
     current.change_setting(role, lambda _old: config)
     return json_response({"result": "ok"}, status=201)
+
+
+def _unmasked(storage_type, values, old):
+    """A secret sent back as GET showed it ("***") keeps the stored value: a form posted
+    unchanged must not replace a password with its mask."""
+    same_type = isinstance(old, dict) and old.get("type") == storage_type.name
+    stored = old.get("params") if same_type and isinstance(old.get("params"), dict) else {}
+    return {name: stored.get(name) if value == forms.MASK and forms.is_secret(name) else value
+            for name, value in values.items()}
 
 
 def _check_connection(config, role):

@@ -13,7 +13,10 @@ import sys
 import click
 
 from .. import __version__
-from ..project_init import INPUT_FORMATS, InitError, InitOptions, init_project, is_project
+from ..project_init import (INPUT_FORMATS, InitError, InitOptions, check_options, init_project,
+                            is_project)
+from ..storage_options import (ROLES, StorageOptionError, apply_to_project,
+                               parse_storage_option, type_names)
 
 QUICK_START = "Quick start usage: label-studio start my_project --init"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -63,12 +66,13 @@ def legacy_options(fn):
         click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
                      default=None, help="Logging level."),
         click.option("--use-gevent", is_flag=True, hidden=True),
-        click.option("-s", "--source", hidden=True),
-        click.option("--source-path", hidden=True),
-        click.option("--source-params", hidden=True),
-        click.option("-t", "--target", hidden=True),
-        click.option("--target-path", hidden=True),
-        click.option("--target-params", hidden=True),
+        *_storage_option_decorators(
+            "source", "-s", "Where tasks come from: tasks-json (default: the project's "
+            "tasks.json), or a bucket or Redis database, synced while the server runs."),
+        *_storage_option_decorators(
+            "target", "-t", "Where completions are written: completions-dir (default: the "
+            "project's completions/), or a bucket or Redis database (completions/ keeps a "
+            "copy)."),
         click.option("-o", "--output-dir", hidden=True),
     ]
     for option in reversed(options):
@@ -80,8 +84,37 @@ def legacy_options(fn):
             raise click.UsageError('"--output-dir" option is deprecated and has no effect.')
         if kwargs.get("log_level"):
             logging.basicConfig(level=kwargs["log_level"])
+        kwargs["storages"] = _storage_options(kwargs)
         return fn(**kwargs)
     return wrapper
+
+
+def _storage_option_decorators(role, short, what):
+    example = ('\'{"prefix": "imgs/", "regex": ".*jpg", "use_blob_urls": true}\''
+               if role == "source" else '\'{"prefix": "out"}\'')
+    return [
+        click.option(short, f"--{role}", type=click.Choice(type_names(role)), default=None,
+                     help=f"{what} `init` writes it to config.json; `start` on an existing "
+                          "project changes config.json to it."),
+        click.option(f"--{role}-path", metavar="PATH",
+                     help=f"Bucket or container of --{role} (required for S3, GCS and Azure); "
+                          "the key prefix for Redis."),
+        click.option(f"--{role}-params", metavar="JSON",
+                     help=f"Settings of --{role} as a JSON object, e.g. {example}. "
+                          "Credentials given here (aws_secret_access_key, password, ...) are "
+                          "stored in config.json."),
+    ]
+
+
+def _storage_options(kw):
+    """(source, target) StorageOption or None each, checked; usage errors name the option."""
+    try:
+        return tuple(parse_storage_option(role, kw.get(role), kw.get(f"{role}_path"),
+                                          kw.get(f"{role}_params")) for role in ROLES)
+    except StorageOptionError as exc:
+        if exc.usage:
+            raise click.UsageError(str(exc)) from None
+        raise click.ClickException(str(exc)) from None
 
 
 BACKEND_SPEC = re.compile(r"^([^=\s/]+=)?https?://")
@@ -142,7 +175,8 @@ def _init_options(kw):
         sampling=kw["sampling"], host=kw["host"], port=kw["port"],
         ml_backends=_backends(kw["ml_backends"], kw["project_name"]),
         allow_serving_local_files=kw["allow_serving_local_files"],
-        description=kw["initial_project_description"], cert=kw["cert"], key=kw["key"])
+        description=kw["initial_project_description"], cert=kw["cert"], key=kw["key"],
+        source=kw["storages"][0], target=kw["storages"][1])
 
 
 def _backends(specs, project_name):
@@ -184,23 +218,38 @@ def init(**kw):
 def start(do_init, **kw):
     """Serve the project folder PROJECT_NAME on http://HOST:PORT."""
     path = _project_dir(kw["root_dir"], kw["project_name"])
+    initialized = False
     if do_init:
         if is_project(path) and not kw["force"]:
             click.echo(f"Project {path} is already initialized; starting it.")
         else:
             _run_init(kw)
-    _serve(path, kw)
+            initialized = True
+    _serve(path, kw, apply_storages=not initialized)
 
 
-def _serve(path, kw):
+def _serve(path, kw, apply_storages=False):
     from ..project import Project, ProjectNotFound
     from ..server import create_app
     try:
         project = Project(path, name=path)
     except ProjectNotFound as exc:
         raise click.ClickException(str(exc)) from None
+    if apply_storages:
+        _apply_storages(project, path, kw["storages"])
     settings = project.settings
     _run_server(lambda options: create_app(project, options), path, kw, settings)
+
+
+def _apply_storages(project, path, storages):
+    try:
+        apply_to_project(project, storages)
+    except StorageOptionError as exc:
+        raise click.ClickException(str(exc)) from None
+    for option in storages:
+        if option is not None:
+            click.echo(f"{path}/config.json: the {option.role} storage is now "
+                       f"{option.describe()}.")
 
 
 def _run_server(make_app, what, kw, settings=None):
@@ -246,6 +295,10 @@ def start_multi_session(**kw):
     from ..server import create_multi_session_app
     kw["project_name"] = ""
     init_options = _init_options(kw)
+    try:
+        check_options(init_options)
+    except InitError as exc:
+        raise click.ClickException(str(exc)) from None
     root = kw["root_dir"] or "."
     _run_server(lambda options: create_multi_session_app(root, init_options, options),
                 f"one project per browser session under {os.path.abspath(root)}", kw)

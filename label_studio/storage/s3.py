@@ -36,6 +36,9 @@ class S3Client(Client):
         super().__init__(path, params)
         region = params.get("region") or os.environ.get("S3_REGION") or DEFAULT_REGION
         credentials = {name: params[name] for name in CREDENTIALS if params.get(name)}
+        if ("aws_access_key_id" in credentials) != ("aws_secret_access_key" in credentials):
+            raise StorageError("s3: aws_access_key_id and aws_secret_access_key must be given "
+                               "together")
         session = boto3.session.Session(region_name=region, **credentials)
         config = Config(connect_timeout=3, read_timeout=15, retries={"total_max_attempts": 1},
                         signature_version="s3v4")
