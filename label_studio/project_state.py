@@ -11,7 +11,7 @@ import random
 from contextlib import contextmanager
 
 from . import sampling
-from .errors import Conflict, LabelStudioError, ValidationError
+from .errors import Conflict, LabelStudioError
 from .importers import drop_folder
 from .label_config import (LabelConfigError, parse_label_config, usage_from_json, usage_keys,
                            usage_to_json)

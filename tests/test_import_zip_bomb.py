@@ -22,8 +22,8 @@ from label_studio.importers.format_error import FileFormatError
 from label_studio.importers.limits import ImportLimits
 from label_studio.settings import Settings
 from test_import_files import jpeg_bytes, post_files, tasks_on_disk
-from test_import_url import FileServer
-from test_import_zip import make_zip
+from test_import_url import files  # noqa: F401 (the fixture)
+from test_import_zip import make_zip, set_central_sizes
 
 MiB = 1024 * 1024
 ZEROS = b"\0" * (8 * MiB)
@@ -35,16 +35,6 @@ def bomb(members=8, content=ZEROS):
         for i in range(members):
             archive.writestr(f"zeros{i}.jpg", content)
     return buffer.getvalue()
-
-
-def declare_sizes(data, file_size):
-    """The archive with every central directory entry declaring `file_size` unpacked bytes."""
-    data = bytearray(data)
-    at = data.find(b"PK\x01\x02")
-    while at != -1:
-        struct.pack_into("<I", data, at + 24, file_size)
-        at = data.find(b"PK\x01\x02", at + 4)
-    return bytes(data)
 
 
 @pytest.fixture
@@ -130,7 +120,7 @@ def test_the_first_mib_of_a_member_may_inflate_freely(client, small_limit):
 
 
 def test_a_central_directory_that_understates_sizes_is_a_clean_400(client, small_limit):
-    lying = declare_sizes(bomb(), 1000)
+    lying = set_central_sizes(bomb(), 1000)
     before = on_disk(small_limit)
     r = post_files(client, ("file", "lying.zip", lying))
     assert r.status_code == 400, r.get_json()
@@ -213,15 +203,6 @@ def test_the_cli_refuses_a_member_inflating_like_a_bomb(small_limit, tmp_path):
     assert result.exit_code == 1, result.output
     assert "100 times" in result.output and "Nothing was imported." in result.output
     assert on_disk(small_limit) == before
-
-
-@pytest.fixture
-def files():
-    server = FileServer()
-    server.thread.start()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 def test_a_zip_bomb_fetched_by_url_is_413_and_writes_nothing(client, small_limit, files):

@@ -3,7 +3,6 @@ servers (moto, gcp-storage-emulator, Azurite, redis-server)."""
 import json
 import logging
 import os
-import time
 import uuid
 
 import pytest

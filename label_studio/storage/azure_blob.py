@@ -32,8 +32,6 @@ class AzureBlobClient(Client):
     def __init__(self, path, params):
         require_sdk(ContainerClient, "azure-blob", "azure", "azure-storage-blob")
         super().__init__(path, params)
-        if not path:
-            raise StorageError("an Azure Blob storage needs a container name (path)")
         self._account_key = None  # for SAS tokens
         self._container = self._open(params)
 

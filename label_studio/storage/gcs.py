@@ -50,8 +50,6 @@ class GCSClient(Client):
     def __init__(self, path, params):
         require_sdk(storage, "gcs", "gcs", "google-cloud-storage")
         super().__init__(path, params)
-        if not path:
-            raise StorageError("a GCS storage needs a bucket name (path)")
         self._emulator = bool(os.environ.get("STORAGE_EMULATOR_HOST"))
         self._gcs = self._open(params)
         self._bucket = self._gcs.bucket(path)
