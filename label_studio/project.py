@@ -50,9 +50,9 @@ class Project(ProjectState):
                 "completion_count": self.index.completed_count,
                 "config": self.settings.for_client(),
                 "instruction": self.settings.instruction,
-                "can_manage_tasks": self.source.can_manage_tasks,
+                "can_manage_tasks": self.source.can_import,
                 "can_manage_completions": True,
-                "can_delete_tasks": self.source.can_manage_tasks,
+                "can_delete_tasks": self.source.can_delete,
                 "source_storage": {"readable_path": self.source.readable_path},
                 "target_storage": {"readable_path": self._completions_readable_path()},
                 "available_storages": AVAILABLE_STORAGES,
@@ -199,7 +199,7 @@ class Project(ProjectState):
                                    f" current task number is {len(tasks)}"])
         with self.writing():
             self._check_tasks_writable()
-            self._check_source_can("Import")
+            self._check_source_can("Import", "can_import")
             if uploads:
                 uploads.commit()
             new_ids, completion_count, prediction_count = self._add_tasks(tasks)
@@ -218,8 +218,8 @@ class Project(ProjectState):
         first = self.last_task_id + 1
         new_ids = list(range(first, first + len(tasks)))
         if self.source.remote:  # Redis: written through before anything changes here
-            self.source.put_tasks({task_id: {**_without(task, "completions"), "id": task_id}
-                                   for task_id, task in zip(new_ids, tasks)})
+            self.source.set_many({task_id: {**_without(task, "completions"), "id": task_id}
+                                  for task_id, task in zip(new_ids, tasks)})
         records = []
         for task_id, task in zip(new_ids, tasks):
             imported = task.pop("completions", None)
@@ -283,10 +283,10 @@ class Project(ProjectState):
             if old is None:
                 raise NotFound(f"Task {task_id} not found")
             self._check_tasks_writable()
-            self._check_source_can("Changing a task")
+            self._check_source_can("Changing a task", "can_import")
             stored = {**task, "id": task_id}
             if self.source.remote:
-                self.source.put_tasks({task_id: stored})
+                self.source.set(task_id, stored)
             self.tasks[task_id] = stored
             self._save_tasks()
             self.index.replace_task(task_id, old, stored)
@@ -297,12 +297,12 @@ class Project(ProjectState):
         project are skipped. Returns the ids stored."""
         with self.writing():
             self._check_tasks_writable()
-            self._check_source_can("Storing predictions")
+            self._check_source_can("Storing predictions", "can_import")
             changed = {task_id: {**self.tasks[task_id], "predictions": predictions}
                        for task_id, predictions in predictions_by_id.items()
                        if task_id in self.tasks}
             if self.source.remote:
-                self.source.put_tasks(changed)
+                self.source.set_many(changed)
             stored = []
             for task_id, new in changed.items():
                 old = self.tasks[task_id]
@@ -319,9 +319,9 @@ class Project(ProjectState):
             if task is None:
                 raise NotFound(f"Task {task_id} not found")
             self._check_tasks_writable()
-            self._check_source_can("Deleting tasks")
+            self._check_source_can("Deleting tasks", "can_delete")
             if self.source.remote:
-                self.source.delete_tasks([task_id])
+                self.source.remove(task_id)
             del self.tasks[task_id]
             self._save_tasks()
             self.index.remove_task(task_id, task)
@@ -331,9 +331,9 @@ class Project(ProjectState):
     def delete_all_tasks(self):
         with self.writing():
             self._check_tasks_writable()
-            self._check_source_can("Deleting tasks")
+            self._check_source_can("Deleting tasks", "can_delete")
             if self.source.remote:
-                self.source.delete_tasks(list(self.tasks))
+                self.source.remove_all()
             self.tasks = {}
             self._save_tasks()
             self._remove_all_records()

@@ -276,9 +276,9 @@ class ProjectState:
 
     # ------------------------------------------------------------------ remote storages
 
-    def _check_source_can(self, operation):
+    def _check_source_can(self, operation, capability):
         """400 for an operation the source storage cannot do (a bucket is the user's)."""
-        if not getattr(self.source, "can_manage_tasks", True):
+        if not getattr(self.source, capability):
             kind = self.settings.source.get("type")
             raise StorageError(f"{operation} is not supported for storage {kind}")
 

@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 
 from . import jsonio
 from .errors import LabelStudioError
@@ -66,7 +67,7 @@ class ProjectStorages:
         except LabelStudioError as exc:
             self.problems["source"] = f"source storage: {exc.detail}; serving the tasks of its last sync"
             mirror = TasksJson(self.state.path, ".", name=MIRROR_NAME, map_name=None)
-            mirror.can_manage_tasks = False
+            mirror.can_import = mirror.can_delete = False
             mirror.remote = True
             return mirror
 
@@ -91,22 +92,12 @@ class ProjectStorages:
         if not (self.state.background_storage and self.remote):
             return
         if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._run, name="storage-sync", daemon=True)
+            self._thread = threading.Thread(target=_run, args=(weakref.ref(self), self._wake),
+                                            name="storage-sync", daemon=True)
             self._thread.start()
 
     def wake(self):
         self._wake.set()
-
-    def _run(self):
-        while True:
-            try:
-                pause = self.run_once()
-            except Exception:  # the thread must outlive any one failure
-                log.exception("storage sync failed")
-                self.problems["sync"] = "storage sync failed; see the server log"
-                pause = RETRY_PAUSES[-1]
-            self._wake.wait(pause)
-            self._wake.clear()
 
     def run_once(self, force=False):
         """One round of every due job; returns how long to wait before the next."""
@@ -214,3 +205,20 @@ class ProjectStorages:
 
     def pending_count(self):
         return len(self.target.pending()) if self.target is not None else 0
+
+
+def _run(storages_ref, wake):
+    """The thread's loop; it holds its project weakly and ends once the project is gone."""
+    while True:
+        storages = storages_ref()
+        if storages is None:
+            return
+        try:
+            pause = storages.run_once()
+        except Exception:  # the thread must outlive any one failure
+            log.exception("storage sync failed")
+            storages.problems["sync"] = "storage sync failed; see the server log"
+            pause = RETRY_PAUSES[-1]
+        del storages
+        wake.wait(pause)
+        wake.clear()

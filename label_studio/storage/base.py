@@ -94,6 +94,46 @@ class Client:
         pass
 
 
+class Storage:
+    """A project's source or target, by task id: what legacy's storages offered.
+
+    tasks_json and completions_dir implement it over the project folder; remote_source and
+    remote_target over a Client. ProjectState keeps its own fast paths over the local ones
+    (tasks in memory, record summaries), so this interface costs them nothing. The flags say
+    what a storage really can do; what it cannot raises StorageError (400).
+    """
+
+    readable_path = ""
+    remote = False
+    can_import = False   # set / set_many of tasks (a source), of records (a target)
+    can_delete = False   # remove / remove_all
+
+    def ids(self):
+        """The task ids it holds, ascending."""
+        raise NotImplementedError
+
+    def get(self, task_id):
+        """The task (or completions record) of `task_id`, or None."""
+        raise NotImplementedError
+
+    def set(self, task_id, value):
+        self.set_many({task_id: value})
+
+    def set_many(self, values):
+        raise StorageError(f"Import is not supported for storage {self.type_name}")
+
+    def remove(self, task_id):
+        raise StorageError(f"Deleting is not supported for storage {self.type_name}")
+
+    def remove_all(self):
+        raise StorageError(f"Deleting is not supported for storage {self.type_name}")
+
+    def sync(self):
+        """Notices what changed elsewhere; local storages see it on every call anyway."""
+
+    type_name = ""
+
+
 def join_key(prefix, name):
     """`<prefix>/<name>`, or `<name>` without a prefix; slashes around the prefix are trimmed."""
     prefix = (prefix or "").strip("/")

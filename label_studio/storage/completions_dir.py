@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .. import jsonio
 from ..completion_fields import is_cancelled, timestamp
 from . import summary_cache
+from .base import Storage
 from .files import TEMP_MARK, atomic_write, fsync_path, remove_file, stamp
 
 COMPLETIONS_DIR = "completions"
@@ -68,7 +69,10 @@ def _task_id(name):
 CACHE_AFTER_READS = 200
 
 
-class CompletionsDir:
+class CompletionsDir(Storage):
+    type_name = "completions-dir"
+    can_import = can_delete = True
+
     def __init__(self, project_dir, digest=None, digest_codec=(None, None)):
         """`digest(results)` is kept in each summary: a record's results, reduced to what its
         owner needs later without reading the file again; `digest_codec` is (encode, decode)
@@ -177,6 +181,20 @@ class CompletionsDir:
         self.summaries[task_id] = summarize(record, stamp(path), self.digest)
         self.paths[task_id] = path
         return path
+
+    # the Storage interface (ProjectState calls read/write/rescan directly)
+    def ids(self):
+        return sorted(self.summaries)
+
+    def get(self, task_id):
+        return self.read(task_id)
+
+    def set_many(self, values):
+        for task_id, record in values.items():
+            self.write(task_id, record)
+
+    def sync(self):
+        self.rescan()
 
     def remove(self, task_id):
         path = self._file_path(task_id)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .. import jsonio
 from ..errors import ValidationError
-from .base import StorageError, list_prefix
+from .base import Storage, StorageError, list_prefix
 from .keymap import KeyMap
 from .registry import open_client, storage_type
 from .tasks_json import TasksJson
@@ -40,7 +40,7 @@ class SourceChanges:
         return bool(self.upserts or self.removed or self.new_keys)
 
 
-class RemoteSource:
+class RemoteSource(Storage):
     remote = True
 
     def __init__(self, project_dir, config, readable_prefix):
@@ -48,7 +48,10 @@ class RemoteSource:
         self.config = config
         self.client = open_client(config, "source")
         params = config.get("params") if isinstance(config.get("params"), dict) else {}
+        self.type_name = self.type.name
         self.is_redis = self.type.name == "redis"
+        # a bucket is the user's: we only read it; Redis takes imports and deletions
+        self.can_import = self.can_delete = self.is_redis
         self.prefix = "" if self.is_redis else (params.get("prefix") or "")
         self.regex = _compiled(params.get("regex"), self.is_redis)
         self.use_blob_urls = not self.is_redis and params.get("use_blob_urls", True) is not False
@@ -58,11 +61,6 @@ class RemoteSource:
         self.readable_path = (f"{self.client.location}/{self.prefix.strip('/')}".rstrip("/"))
 
     # ---- what ProjectState asks of any source (see tasks_json.TasksJson)
-
-    @property
-    def can_manage_tasks(self):
-        """Imports, deletions and stored predictions: Redis only (a bucket is the user's)."""
-        return self.is_redis
 
     def stamp(self):
         return self.mirror.stamp()
@@ -76,14 +74,40 @@ class RemoteSource:
     def append(self, new_tasks, all_tasks):
         return self.mirror.append(new_tasks, all_tasks)
 
-    # ---- writing through (Redis)
+    # ---- the Storage interface, straight to the bucket or Redis
 
-    def put_tasks(self, tasks):
-        for task_id, task in tasks.items():
+    def ids(self):
+        if self.is_redis:
+            return sorted(int(i.key) for i in self.client.list("") if i.key.isdigit())
+        return sorted(self.keymap.present())
+
+    def get(self, task_id):
+        if self.is_redis:
+            raw = self.client.read(str(task_id))
+            return None if raw is None else {**jsonio.loads(raw), "id": task_id}
+        uri = self.keymap.present().get(task_id)
+        if uri is None:
+            return None
+        if self.use_blob_urls:
+            return {"data": {self.data_key: uri}, "id": task_id}
+        raw = self.client.read(self._object_key(uri))
+        return None if raw is None else {**jsonio.loads(raw), "id": task_id}
+
+    def set_many(self, values):
+        if not self.can_import:
+            super().set_many(values)
+        for task_id, task in values.items():
             self.client.write(str(task_id), jsonio.dumps(task))
 
-    def delete_tasks(self, task_ids):
-        for task_id in task_ids:
+    def remove(self, task_id):
+        if not self.can_delete:
+            super().remove(task_id)
+        self.client.delete(str(task_id))
+
+    def remove_all(self):
+        if not self.can_delete:
+            super().remove_all()
+        for task_id in self.ids():
             self.client.delete(str(task_id))
 
     # ---- sync

@@ -11,7 +11,7 @@ taken from the key's last segment or the record's `id`.
 import os
 
 from .. import jsonio
-from .base import join_key, list_prefix
+from .base import Storage, join_key, list_prefix
 from .files import atomic_write, read_bytes, stamp
 from .keymap import KeyMap
 from .registry import open_client, storage_type
@@ -21,9 +21,13 @@ MAP_NAME = "target.json"
 PUT, DELETE = "put", "delete"
 
 
-class RemoteTarget:
+class RemoteTarget(Storage):
+    remote = True
+    can_import = can_delete = True  # the records are ours: written and deleted
+
     def __init__(self, project_dir, config):
         self.type = storage_type(config, "target")
+        self.type_name = self.type.name
         self.config = config
         self.client = open_client(config, "target")
         params = config.get("params") if isinstance(config.get("params"), dict) else {}
@@ -68,15 +72,40 @@ class RemoteTarget:
 
     def send(self, task_id, operation, record_bytes):
         """One pending operation; raises StorageUnavailable / StorageError on failure."""
-        key = self.key_for(task_id)
         if operation == PUT and record_bytes is not None:
-            self.client.write(key, record_bytes)
+            self.set(task_id, record_bytes)
+        else:
+            self.remove(task_id)
+
+    # ---- the Storage interface, straight to the bucket or Redis
+
+    def ids(self):
+        names = (info.key.rsplit("/", 1)[-1] for info in self._listing())
+        return sorted({int(name) for name in names if name.isdigit()})
+
+    def get(self, task_id):
+        raw = self.client.read(self.key_for(task_id))
+        return None if raw is None else _record(raw)
+
+    def set_many(self, values):
+        """Records by task id, as bytes of JSON or as dicts."""
+        for task_id, record in values.items():
+            key = self.key_for(task_id)
+            self.client.write(key, record if isinstance(record, bytes) else jsonio.dumps(record))
             if self.keymap is not None:
                 self.keymap.record(task_id, self.client.uri(key))
-        else:
-            self.client.delete(key)
-            if self.keymap is not None:
-                self.keymap.forget(task_id)
+
+    def remove(self, task_id):
+        self.client.delete(self.key_for(task_id))
+        if self.keymap is not None:
+            self.keymap.forget(task_id)
+
+    def remove_all(self):
+        for task_id in self.ids():
+            self.remove(task_id)
+
+    def _listing(self):
+        return self.client.list(list_prefix(self.prefix) if self.prefix else "")
 
     def save_keys(self):
         if self.keymap is not None:
@@ -86,7 +115,7 @@ class RemoteTarget:
         """{task id: record} of the records in the target that the local folder lacks."""
         found = {}
         unknown = []
-        for info in self.client.list(list_prefix(self.prefix) if self.prefix else ""):
+        for info in self._listing():
             name = info.key.rsplit("/", 1)[-1]
             task_id = int(name) if name.isdigit() else None
             if task_id is None:

@@ -3,6 +3,7 @@ import logging
 import os
 
 from .. import jsonio
+from .base import Storage
 from .files import atomic_extend_object, atomic_write, read_bytes, stamp
 
 log = logging.getLogger(__name__)
@@ -11,9 +12,9 @@ TASKS_NAME = "tasks.json"
 SOURCE_MAP_NAME = "source.json"
 
 
-class TasksJson:
-    remote = False
-    can_manage_tasks = True
+class TasksJson(Storage):
+    type_name = "tasks-json"
+    can_import = can_delete = True
 
     def __init__(self, project_dir, readable_prefix, name=TASKS_NAME, map_name=SOURCE_MAP_NAME):
         """`name` other than tasks.json: a local mirror of a remote source's tasks, which
@@ -95,6 +96,26 @@ class TasksJson:
             self._save_map(all_tasks)
         self._map_stamp = stamp(self.map_path)
         return True
+
+    # the Storage interface, over the file (ProjectState keeps the tasks in memory instead)
+    def ids(self):
+        return list(self.load()[0])
+
+    def get(self, task_id):
+        return self.load()[0].get(task_id)
+
+    def set_many(self, values):
+        tasks = self.load()[0]
+        tasks.update((task_id, {**task, "id": task_id}) for task_id, task in values.items())
+        self.save(_in_id_order(tasks))
+
+    def remove(self, task_id):
+        tasks = self.load()[0]
+        if tasks.pop(task_id, None) is not None:
+            self.save(tasks)
+
+    def remove_all(self):
+        self.save({})
 
     def _save_map(self, tasks):
         if self.map_path is None:
