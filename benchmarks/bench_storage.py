@@ -5,8 +5,10 @@ For each size N (keys of `imgs/*.jpg` in an S3 bucket, filled with 16 threads fi
   - first sync: a `label-studio start` server on a fresh project whose source is the bucket;
     seconds from its first answer until GET /api/project shows N tasks, and its resident
     memory then, above the same server idle (before the first sync);
-  - incremental sync: 100 new keys put, then Project.sync_storages() in this process (the
-    background thread does the same every storage_sync_interval seconds);
+  - incremental sync: 100 new keys put (named after the others), then
+    Project.sync_storages(full=False) in this process: what the background thread does every
+    storage_sync_interval seconds (a listing after the last known key), and the full
+    re-listing it does every tenth time, with 100 more;
   - GET /api/tasks?page=P (10 tasks with presigned URLs) and GET /api/project/next, p50/p95;
 and once, for each target type: POST /api/tasks/<id>/completions p50/p95 (the record is
 durable locally when it answers), and the seconds until the last of them is in the target.
@@ -104,12 +106,20 @@ def bench_source(n, server, workdir, env):
         stop_server(proc)
     from label_studio.project import Project
     opened = Project(project)
+    opened.sync_storages()  # the in-process project catches up with the server's sync
     fill(s3, bucket, n, 100)
     started = time.perf_counter()
-    opened.sync_storages()
+    opened.sync_storages(full=False)
     incremental = time.perf_counter() - started
     assert len(opened.task_ids()) == n + 100
-    return {"first sync s": first, "RSS above idle MB": grown, "incremental sync s": incremental,
+    fill(s3, bucket, n + 100, 100)
+    started = time.perf_counter()
+    opened.sync_storages(full=True)
+    relisted = time.perf_counter() - started
+    assert len(opened.task_ids()) == n + 200
+    return {"first sync s": first, "RSS above idle MB": grown,
+            "incremental sync, 100 new keys s": incremental,
+            "full re-listing, 100 new keys s": relisted,
             "page p50/p95 ms": page, "next p50/p95 ms": nxt}
 
 

@@ -167,9 +167,10 @@ class Project(ProjectState):
                          if task_id in self.tasks]
             yield from views
 
-    def sync_storages(self):
-        """One sync of the bucket or Redis storages now, waited for (tests, the CLI)."""
-        self.storages.run_once(force=True)
+    def sync_storages(self, full=True):
+        """One sync of the bucket or Redis storages now, waited for (tests, the CLI);
+        `full=False` lists only the keys after the last known one, as most background syncs."""
+        self.storages.run_once(force=True, full=full)
 
     def stored_task(self, task_id):
         """The task as tasks.json holds it, without its completions."""

@@ -2,7 +2,8 @@
 
 ProjectStorages opens the storages config.json names (swapping them when it changes), and,
 in a server, runs one background thread per project that syncs the source (on first use and at
-most every `storage_sync_interval` seconds, 30 by default), sends the pending completions
+most every `storage_sync_interval` seconds, 30 by default; every tenth time a full listing,
+the others only the keys after the last known one where the bucket can), sends the pending completions
 records to the target (at once, then retried with a growing pause while the target is down),
 and copies in records the target has and the local folder lacks. Problems become warnings of
 GET /api/project; what was served before keeps being served.
@@ -23,7 +24,8 @@ from .storage.tasks_json import TasksJson
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SYNC_INTERVAL = 30.0
+# between full listings a sync lists only the keys after the last known one (S3, GCS)
+FULL_SYNC_EVERY = 10
 RETRY_PAUSES = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
@@ -39,6 +41,7 @@ class ProjectStorages:
         self._wake = threading.Event()
         self._thread = None
         self._last_source_sync = None
+        self._last_full_sync = None
         self._last_target_sync = None
         self._failures = 0
 
@@ -55,7 +58,7 @@ class ProjectStorages:
         self.signer = Signer([getattr(source, "client", None),
                               getattr(self.target, "client", None)],
                              settings.presign_ttl)
-        self._last_source_sync = self._last_target_sync = None
+        self._last_source_sync = self._last_full_sync = self._last_target_sync = None
         return source
 
     def _open_source(self, config, local_source):
@@ -99,14 +102,19 @@ class ProjectStorages:
     def wake(self):
         self._wake.set()
 
-    def run_once(self, force=False):
-        """One round of every due job; returns how long to wait before the next."""
+    def run_once(self, force=False, full=None):
+        """One round of every due job (all of them when `force`; `full` forces the kind of
+        source listing); returns how long to wait before the next."""
         interval = self.state.settings.storage_sync_interval
         now = time.monotonic()
         if isinstance(self.state.source, RemoteSource) and (
                 force or self._due(self._last_source_sync, interval, now)):
             self._last_source_sync = now
-            self._sync_source(self.state.source)
+            if full is None:
+                full = force or self._due(self._last_full_sync, interval * FULL_SYNC_EVERY, now)
+            if full:
+                self._last_full_sync = now
+            self._sync_source(self.state.source, full)
         pause = interval
         target = self.target
         if target is not None:
@@ -124,14 +132,14 @@ class ProjectStorages:
     def _due(last, interval, now):
         return last is None or now - last >= interval
 
-    def _sync_source(self, source):
+    def _sync_source(self, source, full=True):
         self.source_syncing = True
         try:
             with self.state.reading():
                 tasks = dict(self.state.tasks)
                 last_id = self.state.last_task_id
                 label_config = self.state.label_config
-            changes = source.collect(tasks, last_id, label_config)
+            changes = source.collect(tasks, last_id, label_config, full)
             with self.state.writing():
                 if self.state.source is source:
                     self.state.apply_source_changes(changes)

@@ -327,3 +327,26 @@ def test_secrets_are_never_echoed(s3_server, redis_server, monkeypatch, tmp_path
     assert "***" in answers[0].get_data(as_text=True)
     config = json.load(open(os.path.join(path, "config.json")))
     assert config["source"]["params"]["aws_secret_access_key"] == secret  # kept where put
+
+
+@pytest.mark.parametrize("kind", ["s3", "gcs"])
+def test_a_quick_sync_lists_only_keys_after_the_last_known(kind, tmp_path, monkeypatch, request):
+    storage = Storage(kind, request.getfixturevalue(f"{kind}_server"), monkeypatch)
+    bucket = storage.bucket()
+    objects = put_media(storage, bucket, ["img-002.jpg", "img-004.jpg"])
+    path = new_project(tmp_path)
+    set_config(path, source=storage.config("source", bucket, regex=".*"))
+    _, project = open_app(path)
+    project.sync_storages()
+    objects.write("img-005.jpg", b"new, after the last key")
+    objects.write("img-001.jpg", b"new, before it")
+    objects.delete("img-002.jpg")
+    project.sync_storages(full=False)
+    # the quick listing saw only the key after img-004: nothing vanished, img-001 not yet
+    assert [project.stored_task(i)["data"] for i in project.task_ids()] == [
+        {"$undefined$": f"{objects.uri('img-002.jpg')}"},
+        {"$undefined$": f"{objects.uri('img-004.jpg')}"},
+        {"$undefined$": f"{objects.uri('img-005.jpg')}"}]
+    project.sync_storages(full=True)
+    assert project.task_ids() == [1, 2, 3]  # img-002 gone; img-001 got the next id, 3
+    assert project.stored_task(3)["data"] == {"$undefined$": objects.uri("img-001.jpg")}

@@ -8,6 +8,7 @@ import time
 from flask import Blueprint, Response, request
 
 from .. import __version__, frontend_assets
+from ..errors import ValidationError
 from ..label_config import LabelConfigError, example_file, example_task_data
 from .common import empty_response, json_response, project
 from .project import label_config_from_request
@@ -82,9 +83,8 @@ def time_series_sample():
     values = [v for v in request.args.get("values", "value").split(",") if v]
     separator = SEPARATORS.get(request.args.get("sep", ","), request.args.get("sep", ","))
     time_format = request.args.get("tf")
-    headless = all(c.isdigit() for c in [time_column, *values])
-    columns = ([str(i) for i in range(max(int(c) for c in [time_column, *values]) + 1)]
-               if headless else [time_column, *values])
+    headless, width = _sample_width(time_column, values)
+    columns = [str(i) for i in range(width)] if headless else [time_column, *values]
     rng = random.Random(0)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=separator[:1] or ",", lineterminator="\n")
@@ -99,6 +99,23 @@ def time_series_sample():
     return Response(out.getvalue(), mimetype="text/csv")
 
 
+MAX_SAMPLE_COLUMNS = 1000  # a headless "values=99999999" would build rows of that many cells
+
+
+def _sample_width(time_column, values):
+    """(headless, column count): numbered columns 0..max when every name is a number."""
+    names = [time_column, *values]
+    # int() reads every Unicode decimal digit, but "²".isdigit() is true and int("²") fails
+    headless = all(name.isdecimal() for name in names)
+    if not headless:
+        width = len(names)
+    elif any(len(name.lstrip("0")) > len(str(MAX_SAMPLE_COLUMNS)) for name in names):
+        width = None  # also past what int() reads (4300 digits)
+    else:
+        width = max(int(name) for name in names) + 1
+    if width is None or width > MAX_SAMPLE_COLUMNS:
+        raise ValidationError(f"At most {MAX_SAMPLE_COLUMNS} columns can be generated")
+    return headless, width
 SEPARATORS = {"dot": ".", "comma": ",", "tab": "\t", "space": " ", "\\t": "\t"}
 
 

@@ -81,7 +81,7 @@ class AzureBlobClient(Client):
     def check(self):
         self._call("opening the container", self._container.get_container_properties)
 
-    def list(self, prefix):
+    def list(self, prefix, after=None):
         try:
             for blob in self._container.list_blobs(name_starts_with=prefix or None):
                 if not blob.name.endswith("/"):  # a "folder" placeholder

@@ -43,8 +43,9 @@ class ObjectInfo:
 class Client:
     """One bucket (or container, or Redis database) by object key."""
 
-    scheme = ""          # URI scheme of its objects in task data ("s3", "gs", "azure-blob")
-    can_sign = False     # gives presigned HTTPS URLs for its objects
+    scheme = ""             # URI scheme of its objects in task data ("s3", "gs", "azure-blob")
+    can_sign = False        # gives presigned HTTPS URLs for its objects
+    can_list_after = False  # list(after=key) lists only the keys after `key`
 
     def __init__(self, path, params):
         self.path = path
@@ -62,8 +63,9 @@ class Client:
         """Raises StorageUnavailable or StorageError when the bucket cannot be used."""
         raise NotImplementedError
 
-    def list(self, prefix) -> Iterator[ObjectInfo]:
-        """Every object whose key starts with `prefix`, at any depth."""
+    def list(self, prefix, after=None) -> Iterator[ObjectInfo]:
+        """Every object whose key starts with `prefix`, at any depth; with `after` (when
+        can_list_after), only those whose key sorts after it."""
         raise NotImplementedError
 
     def read(self, key):

@@ -46,6 +46,7 @@ class NotFound(StorageError):
 class GCSClient(Client):
     scheme = "gs"
     can_sign = True
+    can_list_after = True
 
     def __init__(self, path, params):
         require_sdk(storage, "gcs", "gcs", "google-cloud-storage")
@@ -94,10 +95,14 @@ class GCSClient(Client):
     def check(self):
         self._call("opening the bucket", self._gcs.get_bucket, self.path)
 
-    def list(self, prefix):
-        pages = self._call("listing", self._gcs.list_blobs, self._bucket, prefix=prefix or None)
+    def list(self, prefix, after=None):
+        extra = {"start_offset": after} if after else {}
+        pages = self._call("listing", self._gcs.list_blobs, self._bucket, prefix=prefix or None,
+                           **extra)
         try:
             for blob in pages:
+                if after and blob.name <= after:  # inclusive, and not every server honours it
+                    continue
                 if not blob.name.endswith("/"):  # a "folder" placeholder
                     yield ObjectInfo(blob.name, str(blob.generation or blob.etag or ""))
         except SDK_ERRORS as exc:  # the pages after the first are fetched while iterating

@@ -4,17 +4,21 @@ Legacy shape, kept so 0.8/0.9 reopen the folder: {"<id>": {"key": "s3://bucket/k
 "exists": bool}}; we add "version" (the object's etag or generation) to notice changed objects.
 Known keys keep their ids; new keys get ids in sorted key order, after every id the project
 ever used; a key that vanished keeps its entry (exists: false), so its id is never reused.
+In memory an entry is a tuple (key, exists, version): a 100k-key bucket costs a third of what
+dicts would.
 """
 import os
 
 from .. import jsonio
 from .files import atomic_write, read_bytes
 
+KEY, EXISTS, VERSION = 0, 1, 2
+
 
 class KeyMap:
     def __init__(self, path):
         self.path = path
-        self.entries = {}   # id -> {"key", "exists", "version"?}
+        self.entries = {}   # id -> (key, exists, version)
         self.ids = {}       # key -> id
         self.problem = None
         self._load()
@@ -36,25 +40,33 @@ class KeyMap:
             except ValueError:
                 continue
             if isinstance(entry, dict) and isinstance(entry.get("key"), str):
-                self.entries[task_id] = entry
+                version = entry.get("version")
+                self.entries[task_id] = (entry["key"], entry.get("exists", True) is not False,
+                                         version if isinstance(version, str) else "")
                 self.ids[entry["key"]] = task_id
 
     @property
     def max_id(self):
         return max(self.entries, default=-1)
 
+    def key(self, task_id):
+        entry = self.entries.get(task_id)
+        return entry[KEY] if entry else None
+
     def present(self):
         """{id: key} of the keys seen by the last sync."""
-        return {i: e["key"] for i, e in self.entries.items() if e.get("exists", True)}
+        return {i: e[KEY] for i, e in self.entries.items() if e[EXISTS]}
 
-    def version(self, task_id):
-        return self.entries.get(task_id, {}).get("version", "")
+    def last_key(self):
+        """The largest key seen by the last sync (a listing may resume after it)."""
+        return max((e[KEY] for e in self.entries.values() if e[EXISTS]), default=None)
 
-    def plan(self, listed, last_id):
+    def plan(self, listed, last_id, partial=False):
         """What a listing changes: (new [(id, key)], changed [id], vanished [id]).
 
         `listed` maps each key found now to its version; `last_id` is the largest id the
-        project ever used. Nothing is recorded until apply()."""
+        project ever used; a `partial` listing (only keys after the last known one) says
+        nothing of the keys it did not reach. Nothing is recorded until apply()."""
         new, changed = [], []
         next_id = max(self.max_id, last_id) + 1
         for key in sorted(listed):
@@ -62,35 +74,35 @@ class KeyMap:
             if task_id is None:
                 new.append((next_id, key))
                 next_id += 1
-            elif (not self.entries[task_id].get("exists", True)
-                  or self.entries[task_id].get("version", "") != listed[key]):
-                changed.append(task_id)
-        vanished = [i for i, e in self.entries.items()
-                    if e.get("exists", True) and e["key"] not in listed]
+            else:
+                _, exists, version = self.entries[task_id]
+                if not exists or version != listed[key]:
+                    changed.append(task_id)
+        vanished = [] if partial else [i for i, e in self.entries.items()
+                                       if e[EXISTS] and e[KEY] not in listed]
         return new, changed, vanished
 
     def apply(self, listed, new, vanished):
         for task_id, key in new:
             self.ids[key] = task_id
-            self.entries[task_id] = {"key": key, "exists": True}
         for key, version in listed.items():
-            entry = self.entries[self.ids[key]]
-            entry["exists"] = True
-            entry["version"] = version
+            self.entries[self.ids[key]] = (key, True, version)
         for task_id in vanished:
-            self.entries[task_id]["exists"] = False
+            key, _, version = self.entries[task_id]
+            self.entries[task_id] = (key, False, version)
 
     def record(self, task_id, key, version=""):
         """One key written by us (a target record): known from now on."""
         self.ids[key] = task_id
-        self.entries[task_id] = {"key": key, "exists": True, "version": version}
+        self.entries[task_id] = (key, True, version)
 
     def forget(self, task_id):
         entry = self.entries.get(task_id)
         if entry is not None:
-            entry["exists"] = False
+            self.entries[task_id] = (entry[KEY], False, entry[VERSION])
 
     def save(self):
-        body = {str(i): self.entries[i] for i in sorted(self.entries)}
+        body = {str(i): {"key": key, "exists": exists, "version": version}
+                for i, (key, exists, version) in sorted(self.entries.items())}
         # derived data (the bucket is the truth): atomic, but not worth an fsync
         atomic_write(self.path, jsonio.dumps(body), durable=False)

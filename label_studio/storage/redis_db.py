@@ -78,7 +78,7 @@ class RedisClient(Client):
     def check(self):
         self._call("connecting", self._redis.ping)
 
-    def list(self, prefix):
+    def list(self, prefix, after=None):
         pattern = _escape_glob(self._key(prefix or "")) + "*"
         # SCAN may return a key twice while Redis rehashes
         seen = set()

@@ -112,27 +112,35 @@ class RemoteSource(Storage):
 
     # ---- sync
 
-    def collect(self, tasks, last_id, label_config):
-        """SourceChanges from a listing, against `tasks` (id -> task, what is served now)."""
+    def collect(self, tasks, last_id, label_config, full=True):
+        """SourceChanges from a listing, against `tasks` (id -> task, what is served now).
+
+        Not `full`: only the keys after the last known one are listed, where the bucket can
+        (S3, GCS): new objects named in order (dates, counters) cost what they are, not what
+        the bucket holds. Changed and vanished objects wait for the next full listing."""
         if self.is_redis:
             return self._collect_redis(tasks, label_config)
-        return self._collect_bucket(tasks, last_id, label_config)
+        return self._collect_bucket(tasks, last_id, label_config, full)
 
-    def _collect_bucket(self, tasks, last_id, label_config):
+    def _collect_bucket(self, tasks, last_id, label_config, full):
+        after = None
+        if not full and self.client.can_list_after:
+            last = self.keymap.last_key()
+            after = self._object_key(last) if last else None
         listed = {}
-        for info in self.client.list(list_prefix(self.prefix)):
+        for info in self.client.list(list_prefix(self.prefix), after=after):
             if self.regex is not None and self.regex.match(info.key):
                 listed[self.client.uri(info.key)] = info.version
-        new, changed, vanished = self.keymap.plan(listed, last_id)
+        new, changed, vanished = self.keymap.plan(listed, last_id, partial=after is not None)
         changes = SourceChanges(listed=listed, new_keys=new, removed=vanished)
-        wanted = new + [(i, self.keymap.entries[i]["key"]) for i in changed]
+        wanted = new + [(i, self.keymap.key(i)) for i in changed]
         if self.use_blob_urls:
             for task_id, uri in new:
                 changes.upserts[task_id] = {"data": {self.data_key: uri}, "id": task_id}
             for task_id in changed:
                 if task_id not in tasks:
-                    changes.upserts[task_id] = {"data": {self.data_key: self.keymap.entries[
-                        task_id]["key"]}, "id": task_id}
+                    changes.upserts[task_id] = {"data": {self.data_key: self.keymap.key(task_id)},
+                                                "id": task_id}
             return changes
         self._download_json_tasks(wanted, changes, label_config)
         return changes

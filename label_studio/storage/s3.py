@@ -12,6 +12,7 @@ from .forms import CLOUD_SOURCE, LOCAL_COPY, PATH, STRING, Field, StorageType, p
 
 try:
     import boto3
+    import botocore.session
     from botocore.config import Config
     from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError,
                                      ConnectTimeoutError, EndpointConnectionError,
@@ -22,6 +23,9 @@ except ImportError:
     boto3 = None
 
 DEFAULT_REGION = "us-east-1"
+# keys asked for per listing page: AWS answers 1000 at most, servers such as MinIO or moto
+# may answer more, which saves round trips of a large bucket
+LIST_PAGE = 10_000
 MISSING = ("NoSuchKey", "404", "NotFound")
 REGION = Field("region", STRING, "AWS region name for S3 bucket", default=DEFAULT_REGION)
 CREDENTIALS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
@@ -30,6 +34,7 @@ CREDENTIALS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"
 class S3Client(Client):
     scheme = "s3"
     can_sign = True
+    can_list_after = True
 
     def __init__(self, path, params):
         require_sdk(boto3, "s3", "s3", "boto3")
@@ -39,7 +44,12 @@ class S3Client(Client):
         if ("aws_access_key_id" in credentials) != ("aws_secret_access_key" in credentials):
             raise StorageError("s3: aws_access_key_id and aws_secret_access_key must be given "
                                "together")
-        session = boto3.session.Session(region_name=region, **credentials)
+        core = botocore.session.get_session()
+        # listings are parsed without their LastModified dates (unused; dateutil was a third
+        # of the time of listing a large bucket)
+        core.get_component("response_parser_factory").set_parser_defaults(
+            timestamp_parser=str)
+        session = boto3.session.Session(botocore_session=core, region_name=region, **credentials)
         config = Config(connect_timeout=3, read_timeout=15, retries={"total_max_attempts": 1},
                         signature_version="s3v4")
         self._s3 = session.client("s3", endpoint_url=os.environ.get("S3_ENDPOINT") or None,
@@ -66,12 +76,14 @@ class S3Client(Client):
     def check(self):
         self._call("opening the bucket", self._s3.head_bucket)
 
-    def list(self, prefix):
+    def list(self, prefix, after=None):
         token = None
         while True:
             extra = {"ContinuationToken": token} if token else {}
+            if after and not token:
+                extra["StartAfter"] = after
             page = self._call("listing", self._s3.list_objects_v2, Prefix=prefix,
-                              MaxKeys=1000, **extra)
+                              MaxKeys=LIST_PAGE, **extra)
             for item in page.get("Contents", ()):
                 if not item["Key"].endswith("/"):
                     yield ObjectInfo(item["Key"], item.get("ETag", ""))
