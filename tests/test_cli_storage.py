@@ -97,6 +97,48 @@ def server_secret():
     return CREDENTIALS["aws_secret_access_key"]
 
 
+class Bucket:
+    """A fresh GCS bucket (gcp-storage-emulator) or Azure container (Azurite), written and read
+    with our own client (tests/test_storage_clients.py checks it against the SDK)."""
+
+    TYPES = {"gcs": ("gcs", "gs"), "azure": ("azure-blob", "azure-blob")}
+
+    def __init__(self, kind, server, monkeypatch):
+        from label_studio.storage.registry import open_client
+        from test_storage_clients import make_bucket
+        for name, value in server.env.items():
+            monkeypatch.setenv(name, value)
+        self.type, self.scheme = self.TYPES[kind]
+        self.bucket = unique("bucket")
+        make_bucket(kind, server, self.bucket)
+        self.client = open_client({"type": self.type, "path": self.bucket}, "source")
+
+    def source_options(self):
+        for name in ("imgs/b.jpg", "imgs/a.jpg", "imgs/notes.txt"):
+            self.client.write(name, b"image bytes")
+        return ["--source", self.type, "--source-path", self.bucket, "--source-params",
+                json.dumps({"prefix": "imgs/", "regex": r".*\.jpg", "data_key": "image"})]
+
+    def expected_source(self):
+        return {"name": "source", "type": self.type, "path": self.bucket,
+                "params": {"prefix": "imgs/", "regex": r".*\.jpg", "data_key": "image"}}
+
+    def expected_tasks(self):
+        return [f"{self.scheme}://{self.bucket}/imgs/a.jpg",
+                f"{self.scheme}://{self.bucket}/imgs/b.jpg"]
+
+    def target_options(self):
+        return ["--target", f"{self.type}-completions", "--target-path", self.bucket,
+                "--target-params", '{"prefix": "out"}']
+
+    def expected_target(self):
+        return {"name": "target", "type": f"{self.type}-completions", "path": self.bucket,
+                "params": {"prefix": "out"}}
+
+    def record(self, task_id):
+        return json.loads(self.client.read(f"out/{task_id}"))
+
+
 class Redis:
     """Tasks as JSON at `<prefix>/<id>` in db 7 (source), records in db 8 (target)."""
 
@@ -139,6 +181,8 @@ class Redis:
 def storage(kind, request, monkeypatch):
     if kind == "s3":
         return S3(request.getfixturevalue("s3_server"), monkeypatch)
+    if kind in Bucket.TYPES:
+        return Bucket(kind, request.getfixturevalue(f"{kind}_server"), monkeypatch)
     return Redis(request.getfixturevalue("redis_server"))
 
 
@@ -156,7 +200,8 @@ def local_tasks_options(tmp_path):
 
 @pytest.mark.parametrize("source_kind,target_kind", [
     ("s3", None), ("redis", None), (None, "s3"), (None, "redis"), ("s3", "redis"),
-    ("redis", "s3"), ("s3", "s3"), ("redis", "redis")])
+    ("redis", "s3"), ("s3", "s3"), ("redis", "redis"), ("gcs", "gcs"), ("azure", "azure"),
+    ("gcs", "azure"), ("azure", "redis")])
 def test_init_with_storages_serves_tasks_from_the_source_and_writes_the_target(
         runner, tmp_path, label_config, request, monkeypatch, source_kind, target_kind):
     source = storage(source_kind, request, monkeypatch) if source_kind else None

@@ -350,3 +350,23 @@ def test_a_quick_sync_lists_only_keys_after_the_last_known(kind, tmp_path, monke
     project.sync_storages(full=True)
     assert project.task_ids() == [1, 2, 3]  # img-002 gone; img-001 got the next id, 3
     assert project.stored_task(3)["data"] == {"$undefined$": objects.uri("img-001.jpg")}
+
+
+def test_uris_inside_strings_are_presigned_and_other_buckets_left_alone(s3_server, monkeypatch,
+                                                                        tmp_path):
+    storage = Storage("s3", s3_server, monkeypatch)
+    bucket = storage.bucket()
+    put_media(storage, bucket, ["a.jpg", "b.jpg"])
+    path = new_project(tmp_path, label_config="""<View><HyperText name="h" value="$html"/>
+      <Choices name="c" toName="h"><Choice value="A"/></Choices></View>""")
+    set_config(path, target=storage.config("target", bucket))
+    client, project = open_app(path)
+    html = (f'<p><img src="s3://{bucket}/a.jpg"> and <img src="s3://{bucket}/b.jpg"></p>'
+            '<img src="s3://someone-elses-bucket/c.jpg">')
+    client.post("/api/project/import", json=[{"html": html}])
+    shown = client.get("/api/tasks/0").get_json()["data"]["html"]
+    assert f"s3://{bucket}/" not in shown and "s3://someone-elses-bucket/c.jpg" in shown
+    urls = [part.split('"')[0] for part in shown.split('src="')[1:3]]
+    assert [requests.get(url, timeout=10).content for url in urls] == [b"bytes of a.jpg",
+                                                                      b"bytes of b.jpg"]
+    assert project.stored_task(0)["data"]["html"] == html  # stored data is never changed
