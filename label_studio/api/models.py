@@ -71,7 +71,8 @@ def _requested_task_ids():
     text = request.values.get("task_ids")
     if text is not None:
         parts = [part.strip() for part in text.split(",") if part.strip()]
-        if not parts or not all(part.isdigit() for part in parts):
+        # isdecimal, not isdigit: int() refuses "²" (and numbers of over 4300 digits)
+        if not parts or not all(part.isdecimal() and len(part) <= 18 for part in parts):
             raise ValidationError('"task_ids" must be a comma-separated list of task ids, '
                                   f'got "{text}"')
         return [int(part) for part in parts]

@@ -128,9 +128,11 @@ class RemoteSource(Storage):
             last = self.keymap.last_key()
             after = self._object_key(last) if last else None
         listed = {}
+        # a media task holds the object's URI only: a changed object changes no task
+        versions = not self.use_blob_urls
         for info in self.client.list(list_prefix(self.prefix), after=after):
             if self.regex is not None and self.regex.match(info.key):
-                listed[self.client.uri(info.key)] = info.version
+                listed[self.client.uri(info.key)] = info.version if versions else ""
         new, changed, vanished = self.keymap.plan(listed, last_id, partial=after is not None)
         changes = SourceChanges(listed=listed, new_keys=new, removed=vanished)
         wanted = new + [(i, self.keymap.key(i)) for i in changed]
