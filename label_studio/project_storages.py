@@ -48,17 +48,20 @@ class ProjectStorages:
     # ---- opening from config.json (called under the lock, on every change of it)
 
     def open(self, settings, local_source):
-        """The source to serve tasks from (`local_source` for tasks-json)."""
-        configs = (jsonio.dumps(settings.source), jsonio.dumps(settings.target))
-        if configs == self._configs:
-            return self.state.source
-        self._configs = configs
-        source = self._open_source(settings.source, local_source)
-        self._open_target(settings.target)
-        self.signer = Signer([getattr(source, "client", None),
-                              getattr(self.target, "client", None)],
-                             settings.presign_ttl)
-        self._last_source_sync = self._last_full_sync = self._last_target_sync = None
+        """The source to serve tasks from (`local_source` for tasks-json); a role whose
+        config did not change keeps its storage."""
+        source_config, target_config = jsonio.dumps(settings.source), jsonio.dumps(settings.target)
+        source = self.state.source
+        if source_config != self._configs[0]:
+            source = self._open_source(settings.source, local_source)
+            self._last_source_sync = self._last_full_sync = None
+        if target_config != self._configs[1]:
+            self._open_target(settings.target)
+            self._last_target_sync = None
+        if (source_config, target_config) != self._configs:
+            self.signer = Signer([getattr(source, "client", None),
+                                  getattr(self.target, "client", None)], settings.presign_ttl)
+        self._configs = (source_config, target_config)
         return source
 
     def _open_source(self, config, local_source):
@@ -68,7 +71,8 @@ class ProjectStorages:
                 return local_source
             return RemoteSource(self.state.path, config, self.state.name.rstrip("/") or ".")
         except LabelStudioError as exc:
-            self.problems["source"] = f"source storage: {exc.detail}; serving the tasks of its last sync"
+            self.problems["source"] = (f"source storage: {exc.detail}; serving the tasks of its "
+                                       "last sync")
             mirror = TasksJson(self.state.path, ".", name=MIRROR_NAME, map_name=None)
             mirror.can_import = mirror.can_delete = False
             mirror.remote = True
