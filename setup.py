@@ -30,7 +30,8 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["label_studio", "label_studio.*"]),
-    package_data={"label_studio": ["templates/*.xml", "web/templates/*.html", "web/static/*.js"]},
+    package_data={"label_studio": ["templates/*.xml", "web/templates/*.html", "web/static/*.js",
+                                    "openapi.yaml"]},
     include_package_data=True,
     install_requires=[
         "flask>=3.0",
@@ -42,6 +43,7 @@ setup(
         "cheroot>=10.0",
         "numpy>=1.24",
         "mutagen>=1.47",
+        "pyyaml>=6.0",  # reads label_studio/openapi.yaml for /api/openapi.json and /api/docs
     ],
     extras_require={
         "s3": CLOUD["s3"],
@@ -52,7 +54,9 @@ setup(
         # the storage tests run against real servers: moto's S3 server and the GCS emulator
         # come from PyPI; .ci/run installs Azurite (npm) and redis-server (Debian)
         "test": ["pytest>=8.0", "requests>=2.31", "pycocotools>=2.0", "selenium>=4.20",
-                 "moto[server]>=5.0", "gcp-storage-emulator>=2024.0", *ALL_CLOUD],
+                 "moto[server]>=5.0", "gcp-storage-emulator>=2024.0", *ALL_CLOUD,
+                 # tests/test_openapi*.py: the description is valid, and the server keeps to it
+                 "openapi-spec-validator>=0.7", "schemathesis>=4.0,<5"],
     },
     entry_points={"console_scripts": ["label-studio=label_studio.cli:main"]},
 )

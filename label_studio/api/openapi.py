@@ -7,10 +7,9 @@ import functools
 import os
 
 import yaml
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 
-from .. import __version__
-from .common import json_response
+from .. import __version__, jsonio
 
 bp = Blueprint("openapi", __name__)
 
@@ -28,9 +27,14 @@ def document():
     return loaded
 
 
+@functools.lru_cache(maxsize=1)
+def document_json():
+    return jsonio.dumps(document())
+
+
 @bp.get("/api/openapi.json")
 def openapi_json():
-    return json_response(document())
+    return Response(document_json(), mimetype="application/json")
 
 
 @bp.get("/api/docs")
@@ -39,7 +43,8 @@ def api_docs():
     return render_template("api_docs.html", info=spec["info"],
                            operations=list(_operations(spec)),
                            schemas=[(name, _schema_yaml(schema)) for name, schema
-                                    in sorted(spec["components"]["schemas"].items())])
+                                    in sorted(spec["components"]["schemas"].items())],
+                           schema_names=set(spec["components"]["schemas"]))
 
 
 def _operations(spec):

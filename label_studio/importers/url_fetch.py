@@ -53,7 +53,11 @@ def fetch(url, limits: ImportLimits):
         try:
             location = response.getheader("Location")
             if response.status in REDIRECTS and location:
-                current = urljoin(current, location)
+                try:
+                    current = urljoin(current, location)
+                except ValueError:
+                    raise FetchError(f"Could not import from {url}: the server redirected to "
+                                     "an invalid URL") from None
                 continue
             if response.status != 200:
                 raise FetchError(f"Could not import from {url}: the server answered HTTP "
@@ -66,7 +70,10 @@ def fetch(url, limits: ImportLimits):
 
 
 def _open(url, limits, deadline):
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unclosed [IPv6] host, say
+        raise FetchError(f"Refused to import from {url}: not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"Refused to import from {url}: only http and https URLs are allowed")
     if not parts.hostname:

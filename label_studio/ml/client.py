@@ -42,12 +42,21 @@ def split_backend_spec(spec, project_name):
     if "=http" in spec:
         name, spec = spec.split("=", 1)
     url = spec
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    if not _looks_like_url(url):
         raise ValidationError(f'Specified string "{url}" doesn\'t look like URL.')
     if not name:
         name = f"{basename(project_name.rstrip('/')) or 'model'}{secrets.token_hex(2)}"
     return name, url.rstrip("/")
+
+
+def _looks_like_url(url):
+    """http(s), a host, and a port that is a number of 1..65535 when given."""
+    try:
+        parsed = urlparse(url)
+        port = parsed.port  # raises ValueError for "x", 99999 or an unclosed [IPv6]
+    except ValueError:
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.hostname) and port != 0
 
 
 def connect_backend(spec, project_name):
