@@ -285,31 +285,42 @@ class ProjectState:
     def apply_source_changes(self, changes):
         """A sync's result (storage/remote_source.py), inside writing()."""
         if changes:
-            for task_id in changes.removed:
-                task = self.tasks.pop(task_id, None)
-                if task is not None:
-                    self.index.remove_task(task_id, task)
-            appended = {}
-            for task_id, task in changes.upserts.items():
-                old = self.tasks.get(task_id)
-                self.tasks[task_id] = task
-                if old is None:
-                    self.index.add_task(task_id, task)
-                    self.index.set_summary(task_id, self.completions.summaries.get(task_id))
-                    appended[task_id] = task
-                else:
-                    self.index.replace_task(task_id, old, task)
-            ordered = dict(sorted(self.tasks.items()))
-            only_appended = (not changes.removed and len(appended) == len(changes.upserts)
-                             and list(ordered) == list(self.tasks))
-            self.tasks = ordered
+            last = next(reversed(self.tasks), -1)
+            appending = (not changes.removed
+                         and all(task_id > last for task_id in changes.upserts))
+            if appending:
+                self._append_synced(changes.upserts)
+            else:
+                self._merge_synced(changes)
             if self.tasks:
                 self.last_task_id = max(self.last_task_id, next(reversed(self.tasks)))
-            if only_appended and appended:
-                self._append_tasks(appended)
-            else:
-                self._save_tasks()
         self.source.commit_keys(changes)
+
+    def _append_synced(self, new_tasks):
+        """New keys only, with ids past every task: appended, as an import is."""
+        rebuild = len(new_tasks) > len(self.tasks)  # faster from scratch, as in _add_tasks
+        self.tasks.update(sorted(new_tasks.items()))
+        self._append_tasks(dict(sorted(new_tasks.items())))
+        if rebuild:
+            self.index.rebuild(self.tasks, self.completions.summaries)
+            return
+        for task_id, task in new_tasks.items():
+            self.index.add_task(task_id, task, self.completions.summaries.get(task_id))
+
+    def _merge_synced(self, changes):
+        for task_id in changes.removed:
+            task = self.tasks.pop(task_id, None)
+            if task is not None:
+                self.index.remove_task(task_id, task)
+        for task_id, task in changes.upserts.items():
+            old = self.tasks.get(task_id)
+            self.tasks[task_id] = task
+            if old is None:
+                self.index.add_task(task_id, task, self.completions.summaries.get(task_id))
+            else:
+                self.index.replace_task(task_id, old, task)
+        self.tasks = dict(sorted(self.tasks.items()))
+        self._save_tasks()
 
     def copy_in_records(self, records):
         """Records found in the target that the local folder lacks, inside writing()."""

@@ -140,7 +140,8 @@ class ProjectStorages:
         self.source_syncing = True
         try:
             with self.state.reading():
-                tasks = dict(self.state.tasks)
+                # a bucket listing only asks which ids are served: no copy of 100k tasks
+                tasks = dict(self.state.tasks) if source.is_redis else self.state.tasks
                 last_id = self.state.last_task_id
                 label_config = self.state.label_config
             changes = source.collect(tasks, last_id, label_config, full)

@@ -102,7 +102,9 @@ class KeyMap:
             self.entries[task_id] = (entry[KEY], False, entry[VERSION])
 
     def save(self):
-        body = {str(i): {"key": key, "exists": exists, "version": version}
-                for i, (key, exists, version) in sorted(self.entries.items())}
+        # one entry at a time: a dict of 100k dicts would double the memory of a sync
+        parts = (b'"%d":%s' % (i, jsonio.dumps({"key": key, "exists": exists,
+                                                "version": version}))
+                 for i, (key, exists, version) in sorted(self.entries.items()))
         # derived data (the bucket is the truth): atomic, but not worth an fsync
-        atomic_write(self.path, jsonio.dumps(body), durable=False)
+        atomic_write(self.path, b"{" + b",".join(parts) + b"}", durable=False)

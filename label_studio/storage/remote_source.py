@@ -135,7 +135,6 @@ class RemoteSource(Storage):
                 listed[self.client.uri(info.key)] = info.version if versions else ""
         new, changed, vanished = self.keymap.plan(listed, last_id, partial=after is not None)
         changes = SourceChanges(listed=listed, new_keys=new, removed=vanished)
-        wanted = new + [(i, self.keymap.key(i)) for i in changed]
         if self.use_blob_urls:
             for task_id, uri in new:
                 changes.upserts[task_id] = {"data": {self.data_key: uri}, "id": task_id}
@@ -144,6 +143,7 @@ class RemoteSource(Storage):
                     changes.upserts[task_id] = {"data": {self.data_key: self.keymap.key(task_id)},
                                                 "id": task_id}
             return changes
+        wanted = new + [(i, self.keymap.key(i)) for i in changed]
         self._download_json_tasks(wanted, changes, label_config)
         return changes
 
