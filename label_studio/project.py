@@ -134,6 +134,14 @@ class Project(ProjectState):
             self.index.set_summary(task_id, after)
         return record
 
+    def view_of(self, task_id):
+        """_task_view for other packages (data_manager/); call inside reading()."""
+        return self._task_view(task_id)
+
+    def record_of(self, task_id):
+        """The task's completions record or None; call inside reading()."""
+        return self._read_record(task_id)
+
     def iter_completion_records(self, batch=500):
         """Every completions record as stored (one per completed task), in task id order."""
         task_ids = self.completed_task_ids()
@@ -328,6 +336,37 @@ class Project(ProjectState):
             self.index.remove_task(task_id, task)
             if task_id in self.completions.summaries:
                 self._remove_record(task_id)
+
+    def delete_tasks(self, task_ids):
+        """Deletes several tasks and their completions in one write; unknown ids are skipped.
+        Returns how many were deleted."""
+        with self.writing():
+            self._check_tasks_writable()
+            self._check_source_can("Deleting tasks", "can_delete")
+            doomed = [task_id for task_id in dict.fromkeys(task_ids) if task_id in self.tasks]
+            if not doomed:
+                return 0
+            if self.source.remote:  # Redis first: a failure there changes nothing here
+                for task_id in doomed:
+                    self.source.remove(task_id)
+            for task_id in doomed:
+                self.index.remove_task(task_id, self.tasks.pop(task_id))
+            self._save_tasks()
+            for task_id in doomed:
+                if task_id in self.completions.summaries:
+                    self._remove_record(task_id)
+            return len(doomed)
+
+    def delete_completions_of(self, task_ids):
+        """Deletes the completions of several tasks in one write; returns how many tasks had
+        some."""
+        self._check_delete_allowed()
+        with self.writing():
+            done = [task_id for task_id in dict.fromkeys(task_ids)
+                    if task_id in self.tasks and task_id in self.completions.summaries]
+            for task_id in done:
+                self._remove_record(task_id)
+            return len(done)
 
     def delete_all_tasks(self):
         with self.writing():
