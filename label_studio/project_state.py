@@ -286,8 +286,9 @@ class ProjectState:
         """A sync's result (storage/remote_source.py), inside writing()."""
         if changes:
             last = next(reversed(self.tasks), -1)
-            appending = (not changes.removed
-                         and all(task_id > last for task_id in changes.upserts))
+            ids = list(changes.upserts)
+            appending = (not changes.removed and (not ids or ids[0] > last)
+                         and all(a < b for a, b in zip(ids, ids[1:])))
             if appending:
                 self._append_synced(changes.upserts)
             else:
@@ -297,10 +298,11 @@ class ProjectState:
         self.source.commit_keys(changes)
 
     def _append_synced(self, new_tasks):
-        """New keys only, with ids past every task: appended, as an import is."""
+        """New keys only, with ids past every task (in ascending order, as a sync makes
+        them): appended, as an import is."""
         rebuild = len(new_tasks) > len(self.tasks)  # faster from scratch, as in _add_tasks
-        self.tasks.update(sorted(new_tasks.items()))
-        self._append_tasks(dict(sorted(new_tasks.items())))
+        self.tasks.update(new_tasks)
+        self._append_tasks(new_tasks)
         if rebuild:
             self.index.rebuild(self.tasks, self.completions.summaries)
             return

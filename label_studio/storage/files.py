@@ -74,10 +74,19 @@ def atomic_write(path, data: bytes, durable=True, sync_folder=True):
     _replace_with(path, lambda fd: _write_all(fd, data), durable, sync_folder)
 
 
-def atomic_extend_object(path, more: bytes, durable=True):
-    """A new version of the JSON object file at `path` with `more` ('"k":v,...') added at its
-    end, written like atomic_write but copying the old bytes in the kernel instead of
-    re-encoding them. Returns False (nothing written) when the file does not end in '}'."""
+def atomic_write_chunks(path, chunks, durable=True):
+    """atomic_write of the bytes `chunks` yields, never holding them all at once."""
+    def fill(fd):
+        for chunk in chunks:
+            _write_all(fd, chunk)
+    _replace_with(path, fill, durable)
+
+
+def atomic_extend_object(path, more, durable=True):
+    """A new version of the JSON object file at `path` with `more` ('"k":v,...', bytes or
+    an iterable of bytes chunks) added at its end, written like atomic_write but copying the
+    old bytes in the kernel instead of re-encoding them. Returns False (nothing written) when
+    the file does not end in '}'."""
     try:
         src = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
@@ -92,7 +101,10 @@ def atomic_extend_object(path, more: bytes, durable=True):
 
         def fill(fd):
             _copy_range(src, fd, keep)
-            _write_all(fd, b"," + more + b"}")
+            _write_all(fd, b",")
+            for chunk in ([more] if isinstance(more, (bytes, memoryview)) else more):
+                _write_all(fd, chunk)
+            _write_all(fd, b"}")
         _replace_with(path, fill, durable)
     finally:
         os.close(src)

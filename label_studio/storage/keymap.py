@@ -10,7 +10,7 @@ dicts would.
 import os
 
 from .. import jsonio
-from .files import atomic_write, read_bytes
+from .files import atomic_write_chunks, read_bytes
 
 KEY, EXISTS, VERSION = 0, 1, 2
 
@@ -102,9 +102,19 @@ class KeyMap:
             self.entries[task_id] = (entry[KEY], False, entry[VERSION])
 
     def save(self):
-        # one entry at a time: a dict of 100k dicts would double the memory of a sync
-        parts = (b'"%d":%s' % (i, jsonio.dumps({"key": key, "exists": exists,
-                                                "version": version}))
-                 for i, (key, exists, version) in sorted(self.entries.items()))
         # derived data (the bucket is the truth): atomic, but not worth an fsync
-        atomic_write(self.path, b"{" + b",".join(parts) + b"}", durable=False)
+        atomic_write_chunks(self.path, self._encoded(), durable=False)
+
+    def _encoded(self, batch=5000):
+        """The file's bytes a batch of entries at a time: 100k entries at once would double
+        the memory of a sync."""
+        ids = sorted(self.entries)
+        yield b"{"
+        for start in range(0, len(ids), batch):
+            chunk = b",".join(
+                b'"%d":%s' % (i, jsonio.dumps({"key": self.entries[i][KEY],
+                                                "exists": self.entries[i][EXISTS],
+                                                "version": self.entries[i][VERSION]}))
+                for i in ids[start:start + batch])
+            yield (b"," if start else b"") + chunk
+        yield b"}"

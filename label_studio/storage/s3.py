@@ -25,7 +25,7 @@ except ImportError:
 DEFAULT_REGION = "us-east-1"
 # keys asked for per listing page: AWS answers 1000 at most, servers such as MinIO or moto
 # may answer more, which saves round trips of a large bucket
-LIST_PAGE = 10_000
+LIST_PAGE = 5_000
 MISSING = ("NoSuchKey", "404", "NotFound")
 REGION = Field("region", STRING, "AWS region name for S3 bucket", default=DEFAULT_REGION)
 CREDENTIALS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")

@@ -4,7 +4,8 @@ import os
 
 from .. import jsonio
 from .base import Storage
-from .files import atomic_extend_object, atomic_write, read_bytes, stamp
+from .files import (atomic_extend_object, atomic_write, atomic_write_chunks, read_bytes,
+                    stamp)
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +80,14 @@ class TasksJson(Storage):
 
         The caller keeps `tasks` in ascending id order, so the file is too.
         """
-        atomic_write(self.path, jsonio.dumps(tasks))
+        atomic_write_chunks(self.path, jsonio.object_chunks(tasks))
         self._save_map(tasks)
 
     def append(self, new_tasks: dict, all_tasks: dict):
         """Adds tasks whose ids are larger than any stored, without re-encoding the stored
         ones (an import into a large project). Returns False, writing nothing, when the file
         is not in a shape that can be extended."""
-        if not atomic_extend_object(self.path, jsonio.dumps(new_tasks)[1:-1]):
+        if not atomic_extend_object(self.path, jsonio.entry_chunks(new_tasks)):
             return False
         if self.map_path is None:
             return True
