@@ -154,23 +154,32 @@ def _install_from_tarball(tarball, dest):
                 staged[VERSION_FILE] = _stage_version_file(archive, dest)
         except (tarfile.TarError, EOFError, OSError) as exc:
             raise FrontendSetupError(f"extracting {tarball} into {dest} failed: {exc}") from None
-        for name, (size, sha256) in EXPECTED.items():
-            if not _file_ok(staged[name], size, sha256):
-                raise FrontendSetupError(
-                    f"{name} from {tarball} does not have the expected size {size} and sha256 "
-                    f"{sha256}; nothing was installed")
-        for name in list(staged):
-            try:
-                os.replace(staged[name], os.path.join(dest, name))
-            except OSError as exc:
-                raise FrontendSetupError(f"cannot write {name} into {dest}: {exc}") from None
-            del staged[name]
+        commit_staged(staged, EXPECTED, dest, tarball)
     finally:
-        for path in staged.values():
-            try:
-                os.remove(path)
-            except OSError:
-                pass
+        discard_staged(staged)
+
+
+def commit_staged(staged, expected, dest, source, error=FrontendSetupError):
+    """Check the staged temp files ({name: path}) against `expected` ({name: (size, sha256)}),
+    then move each into `dest`; a moved file leaves `staged`."""
+    for name, (size, sha256) in expected.items():
+        if not _file_ok(staged[name], size, sha256):
+            raise error(f"{name} from {source} does not have the expected size {size} and "
+                        f"sha256 {sha256}; nothing was installed")
+    for name in list(staged):
+        try:
+            os.replace(staged[name], os.path.join(dest, name))
+        except OSError as exc:
+            raise error(f"cannot write {name} into {dest}: {exc}") from None
+        del staged[name]
+
+
+def discard_staged(staged):
+    for path in staged.values():
+        try:
+            os.remove(path)
+        except OSError:
+            pass
 
 
 def _stage_version_file(archive, dest):
@@ -202,10 +211,22 @@ def _extract_member(archive, member_name, dest, name, tarball):
         raise FrontendSetupError(f"{tarball} has no {member_name}") from None
     if not member.isfile():
         raise FrontendSetupError(f"{member_name} in {tarball} is not a regular file")
+    with archive.extractfile(member) as src:
+        return stage_stream(src, dest, name)
+
+
+def stage_stream(src, dest, name, limit=None):
+    """Copy the binary stream `src` (at most `limit` bytes) to a temp file in `dest`."""
     fd, tmp_path = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=dest)
     try:
-        with os.fdopen(fd, "wb") as out, archive.extractfile(member) as src:
-            shutil.copyfileobj(src, out, CHUNK)
+        with os.fdopen(fd, "wb") as out:
+            left = limit
+            while left is None or left > 0:
+                chunk = src.read(CHUNK if left is None else min(CHUNK, left))
+                if not chunk:
+                    break
+                out.write(chunk)
+                left = None if left is None else left - len(chunk)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp_path, 0o644)  # mkstemp makes 0600; these are public static files

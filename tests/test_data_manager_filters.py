@@ -135,3 +135,10 @@ def test_a_bad_filter_stored_by_hand_is_a_400_not_a_500(dm, dm_dir):
     assert dm.get("/api/project/tabs").status_code == 409
     assert dm.post("/api/project/tabs/1", json={"title": "x"}).status_code == 409
     assert folder_snapshot(dm_dir) == before
+
+
+def test_the_bundles_singular_filter_prefix_is_accepted(dm):
+    """The 0.9.1 Data Manager bundle sends "filter:tasks:<field>"; its server took either."""
+    from label_studio.data_manager.filters import field_name
+    assert field_name("filter:tasks:data.text", "filters:", "f") == "data.text"
+    assert field_name("filters:tasks:data.text", "filters:", "f") == "data.text"

@@ -8,7 +8,7 @@ import tarfile
 import pytest
 from click.testing import CliRunner
 
-from label_studio import frontend_assets
+from label_studio import dm_assets, frontend_assets
 from label_studio.cli import main
 from label_studio.frontend_assets import FrontendSetupError, bundle_ready, install
 
@@ -46,6 +46,12 @@ def expected_for(members):
 @pytest.fixture
 def fake_sums(monkeypatch):
     monkeypatch.setattr(frontend_assets, "EXPECTED", expected_for(FAKE))
+
+
+@pytest.fixture
+def no_dm(monkeypatch):
+    """The CLI fetches the Data Manager too: tests/test_dm_assets.py covers that part."""
+    monkeypatch.setattr(dm_assets, "install", lambda **kwargs: "DM stub")
 
 
 @pytest.fixture
@@ -138,7 +144,7 @@ def test_missing_npm_fails_with_a_message(tmp_path):
         install(dest=str(tmp_path / "lsf"), npm="/nonexistent/npm")
 
 
-def test_cli_command(tmp_path, tarball, fake_sums):
+def test_cli_command(tmp_path, tarball, fake_sums, no_dm):
     dest = str(tmp_path / "lsf")
     runner = CliRunner()
     args = ["setup-frontend", "--from-tarball", tarball, "--dest", dest]
@@ -152,7 +158,7 @@ def test_cli_command(tmp_path, tarball, fake_sums):
     assert result.exit_code == 0 and "Installed" in result.output
 
 
-def test_cli_command_reports_errors(tmp_path, monkeypatch):
+def test_cli_command_reports_errors(tmp_path, monkeypatch, no_dm):
     monkeypatch.setattr(frontend_assets, "EXPECTED", {"main.js": (1, "0" * 64)})
     path = make_tarball(tmp_path / "bad.tgz")
     result = CliRunner().invoke(

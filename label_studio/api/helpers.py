@@ -7,7 +7,7 @@ import time
 
 from flask import Blueprint, Response, request
 
-from .. import __version__, frontend_assets
+from .. import __version__, dm_assets, frontend_assets
 from ..errors import ValidationError
 from ..label_config import LabelConfigError, example_file, example_task_data
 from .common import empty_response, json_response, project
@@ -31,7 +31,7 @@ def version():
     return json_response({
         "label-studio-backend": __version__,
         "label-studio-frontend": frontend_assets.bundle_version(),
-        "label-studio-datamanager": dict.fromkeys(frontend_assets.VERSION_KEYS),
+        "label-studio-datamanager": dm_assets.bundle_version(),
     })
 
 

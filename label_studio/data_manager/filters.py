@@ -84,7 +84,13 @@ def field_name(text, prefix, where):
     """'filters:tasks:data.text' -> 'data.text' (prefix optional); ValidationError if unknown."""
     if not isinstance(text, str):
         raise ValidationError(f'{where} must be a string like "{prefix}tasks:id"')
-    name = text[len(prefix):] if text.startswith(prefix) else text
+    name = text
+    # the 0.9.1 bundle sends "filter:tasks:..." (singular); its server read only the parts
+    # after the first colon, so both spellings are one
+    for known in (prefix, prefix.replace("filters:", "filter:")):
+        if known and name.startswith(known):
+            name = name[len(known):]
+            break
     if not name.startswith(TASKS_PREFIX):
         raise ValidationError(f'{where}: {text!r} does not name a task field ("{prefix}tasks:...")')
     name = name[len(TASKS_PREFIX):]

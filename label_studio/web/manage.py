@@ -3,6 +3,7 @@ download exports, edit the label config, choose the storages and manage ML backe
 needed; they call the same API."""
 from flask import Blueprint, render_template, request
 
+from . import dm_page
 from .. import jsonio
 from ..ml import project as ml_project
 from ..api.common import project
@@ -22,6 +23,14 @@ ORDERS = {"id": "Id", "-completed_at": "Latest completed", "-has_cancelled_compl
 
 @bp.get("/tasks")
 def tasks_page():
+    """The Data Manager when its bundle is installed, else the plain table."""
+    if dm_page.dm_ready():
+        return dm_page.render()
+    return plain_tasks_page()
+
+
+@bp.get("/tasks-old")
+def plain_tasks_page():
     current = project()
     order = request.args.get("order", "id")
     if order not in ORDERS:
@@ -41,7 +50,7 @@ def tasks_page():
              "skipped": task.get("has_cancelled_completions", 0)} for task in tasks]
     pages = max(1, -(-summary["task_count"] // PAGE_SIZE))
     return render_template("tasks.html", rows=rows, page=page, pages=pages, order=order,
-                           orders=ORDERS, summary=summary)
+                           orders=ORDERS, summary=summary, here=request.path.lstrip("/"))
 
 
 def _preview(data, limit=120):

@@ -25,20 +25,25 @@ bp = Blueprint("pages", __name__, template_folder="templates")
 _verified = {}  # bundle folder -> file stamps that passed the checksum
 
 
-def _bundle_ready():
-    """Checksums are costly (3.4 MB): one check per change of the files' stamps."""
+def files_verified(folder, names, check):
+    """`check(folder)` (a checksum of the bundle) once per change of the files' stamps."""
     stamps = []
-    for name in BUNDLE_FILES:
+    for name in names:
         try:
-            st = os.stat(os.path.join(frontend_assets.LSF_DIR, name))
+            st = os.stat(os.path.join(folder, name))
         except OSError:
             return False
         stamps.append((st.st_ino, st.st_size, st.st_mtime_ns))
-    if _verified.get(frontend_assets.LSF_DIR) != stamps:
-        if not frontend_assets.bundle_ready(frontend_assets.LSF_DIR):
+    if _verified.get(folder) != stamps:
+        if not check(folder):
             return False
-        _verified[frontend_assets.LSF_DIR] = stamps
+        _verified[folder] = stamps
     return True
+
+
+def _bundle_ready():
+    """Checksums are costly (3.4 MB): one check per change of the files' stamps."""
+    return files_verified(frontend_assets.LSF_DIR, BUNDLE_FILES, frontend_assets.bundle_ready)
 
 
 @bp.get("/")
