@@ -11,12 +11,12 @@ import time
 from . import sampling
 from .errors import Conflict, NotFound, Unprocessable, ValidationError
 from .label_config import LabelConfigError, OutputUsage, check_against_data, parse_label_config
-from .project_state import LABEL_CONFIG_NAME, ProjectNotFound, ProjectState
+from .project_state import LABEL_CONFIG_NAME, TABS_NAME, ProjectNotFound, ProjectState
 
 __all__ = ["Project", "ProjectNotFound"]
 from .settings import CONFIG_NAME
 from .completion_fields import is_cancelled, timestamp
-from .storage.files import atomic_write, stamp
+from .storage.files import atomic_write, remove_file, stamp
 from .storage.registry import TYPES
 from .task_index import parse_order
 
@@ -470,6 +470,10 @@ class Project(ProjectState):
             if problems:
                 raise LabelConfigError(problems)
             atomic_write(os.path.join(self.path, LABEL_CONFIG_NAME), text.encode("utf-8"))
+            if config.data_types != self.label_config.data_types:
+                # the Data Manager's columns follow the object tags: tabs naming the old ones
+                # go, as in 0.9
+                remove_file(os.path.join(self.path, TABS_NAME))
             self.label_config = config
             self._stamps["xml"] = stamp(os.path.join(self.path, LABEL_CONFIG_NAME))
             self.settings.raw["label_config_updated"] = True

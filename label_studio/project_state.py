@@ -25,6 +25,7 @@ from .storage.tasks_json import TasksJson
 from .task_index import TaskIndex
 
 LABEL_CONFIG_NAME = "config.xml"
+TABS_NAME = "tabs.json"  # the 0.9 Data Manager's tabs (data_manager/tabs.py)
 EMPTY_LABEL_CONFIG = "<View></View>"
 
 

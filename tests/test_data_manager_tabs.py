@@ -140,3 +140,22 @@ def test_annotations(dm):
     answer = dm.get("/api/project/tabs/1/annotations").json
     assert [a["task_id"] for a in answer["annotations"]] == [1]
     assert answer["annotations"][0]["was_cancelled"] is True
+
+
+def test_tabs_go_when_the_object_tags_change_and_stay_otherwise(tmp_path):
+    import os
+    from conftest import make_project
+    from dm_helpers import TEXT_CONFIG
+    from label_studio.server import create_app
+    path = make_project(str(tmp_path / "empty"), label_config=TEXT_CONFIG)
+    client = create_app(path).test_client()
+    tabs = os.path.join(path, "tabs.json")
+    assert client.post("/api/project/tabs/1", json={"title": "Mine"}).status_code == 200
+    assert os.path.exists(tabs)
+    same_objects = TEXT_CONFIG.replace("</View>", '<Header value="a header"/></View>')
+    assert client.post("/api/project/config",
+                       data={"label_config": same_objects}).status_code == 201
+    assert os.path.exists(tabs)
+    new_object = same_objects.replace("</View>", '<Image name="img" value="$img"/></View>')
+    assert client.post("/api/project/config", data={"label_config": new_object}).status_code == 201
+    assert not os.path.exists(tabs)

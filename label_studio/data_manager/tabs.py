@@ -7,12 +7,12 @@ atomic_write like every other project file.
 import copy
 import os
 
+from ..project_state import TABS_NAME
 from .. import jsonio
 from ..errors import Conflict, NotFound
 from ..storage.files import atomic_write, read_bytes, remove_file
 from .selection import EMPTY_SELECTION
 
-TABS_NAME = "tabs.json"
 DEFAULT_TABS = {"tabs": [{"id": 1, "title": "Tab 1", "hiddenColumns": None}]}
 
 
