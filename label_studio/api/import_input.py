@@ -4,16 +4,41 @@ Order (spec import.md §1): a `url` query parameter, then multipart files (or a 
 `url` field), then a urlencoded `url=` form, then a JSON body. curl --data sends a JSON body
 as application/x-www-form-urlencoded, so a form body is JSON unless it starts with `url=`.
 """
-from flask import request
+from flask import current_app, request
 from werkzeug.datastructures import ImmutableMultiDict
 
-from .. import jsonio
+from .. import importers, jsonio
 from ..errors import ValidationError
-from .common import raw_body
+from .common import drain_request_body, json_response, raw_body
 
 NO_DATA = "load_tasks: No data found in values or in files"
 # werkzeug refuses more than 1000 multipart parts by default; a folder of images has more
 MAX_FORM_PARTS = 1_000_000
+
+
+def import_limits(current):
+    """(ImportLimits, label config, byte limit) of an import into `current`; the request is
+    held to the byte limit (config.json is re-read on every request; the app's limit was
+    taken at start)."""
+    with current.reading():
+        limits = importers.ImportLimits.from_settings(current.settings)
+        label_config = current.label_config
+    size_limit = min(filter(None, (current_app.config.get("MAX_CONTENT_LENGTH"),
+                                   limits.max_upload_size)))
+    request.max_content_length = size_limit
+    return limits, label_config, size_limit
+
+
+def errors_answer(exc):
+    """The legacy import error answer: 400 with a JSON list of messages."""
+    return json_response(exc.detail if isinstance(exc.detail, list) else [exc.detail],
+                         status=400)
+
+
+def too_large_answer(size_limit):
+    drain_request_body()
+    return json_response({"status": 413, "detail": "Maximum total size of all files is "
+                          f"{size_limit} bytes"}, status=413)
 
 
 def read_import_request(batch):

@@ -3,14 +3,14 @@
 The "browser session" owning a state is the Flask session's user in multi-session mode; a
 single-project server (label-studio start) has one user, so there the project is the owner.
 """
-from flask import Blueprint, current_app, request, session
+from flask import Blueprint, current_app, session
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import importers
 from ..data_manager.import_states import ImportStates
 from ..errors import ValidationError
-from .common import drain_request_body, json_object, json_response, project, projects
-from .import_input import read_import_request
+from .common import json_object, json_response, project, projects
+from .import_input import errors_answer, import_limits, read_import_request, too_large_answer
 
 bp = Blueprint("import_state", __name__)
 
@@ -27,12 +27,7 @@ def _owner(current):
 @bp.post("/api/project/import/prepare")
 def prepare_import():
     current = project()
-    with current.reading():
-        limits = importers.ImportLimits.from_settings(current.settings)
-        label_config = current.label_config
-    size_limit = min(filter(None, (current_app.config.get("MAX_CONTENT_LENGTH"),
-                                   limits.max_upload_size)))
-    request.max_content_length = size_limit
+    limits, label_config, size_limit = import_limits(current)
     batch = importers.ImportBatch(current.path, label_config, limits)
     try:
         read_import_request(batch)
@@ -43,13 +38,10 @@ def prepare_import():
                                    f"current task number is {len(tasks)}"])
     except ValidationError as exc:
         batch.uploads.discard()
-        detail = exc.detail if isinstance(exc.detail, list) else [exc.detail]
-        return json_response(detail, status=400)
+        return errors_answer(exc)
     except RequestEntityTooLarge:
         batch.uploads.discard()
-        drain_request_body()
-        return json_response({"status": 413, "detail": f"Maximum total size of all files is "
-                              f"{size_limit} bytes"}, status=413)
+        return too_large_answer(size_limit)
     except BaseException:
         batch.uploads.discard()
         raise

@@ -1,16 +1,16 @@
 """/api/project, its label config, import and the next task to label."""
 import time
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import importers, jsonio
 from ..ml import client as ml_client, project as ml_project
 from ..errors import ValidationError
 from ..label_config import LabelConfigError
-from .common import (external_host, projects, drain_request_body, empty_response, json_object, json_response, project,
-                     raw_body)
-from .import_input import read_import_request
+from .common import (empty_response, external_host, json_object, json_response, project,
+                     projects, raw_body)
+from .import_input import errors_answer, import_limits, read_import_request, too_large_answer
 
 bp = Blueprint("project", __name__)
 
@@ -83,25 +83,16 @@ def import_tasks():
     """Tasks from a JSON body, uploaded files, archives or a URL; errors are a JSON list."""
     started = time.perf_counter()
     current = project()
-    with current.reading():
-        limits = importers.ImportLimits.from_settings(current.settings)
-        label_config = current.label_config
-    # config.json is re-read on every request; the app's limit was taken at start
-    size_limit = min(filter(None, (current_app.config.get("MAX_CONTENT_LENGTH"),
-                                   limits.max_upload_size)))
-    request.max_content_length = size_limit
+    limits, label_config, size_limit = import_limits(current)
     try:
         with importers.ImportBatch(current.path, label_config, limits) as batch:
             read_import_request(batch)
             result = current.import_tasks(batch.checked_tasks(), formats=batch.formats_seen(),
                                           uploads=batch.uploads)
     except ValidationError as exc:
-        detail = exc.detail if isinstance(exc.detail, list) else [exc.detail]
-        return json_response(detail, status=400)
+        return errors_answer(exc)
     except RequestEntityTooLarge:
-        drain_request_body()
-        return json_response({"status": 413, "detail": f"Maximum total size of all files is "
-                              f"{size_limit} bytes"}, status=413)
+        return too_large_answer(size_limit)
     result["duration"] = round(time.perf_counter() - started, 6)
     return json_response(result, status=201)
 
