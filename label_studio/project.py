@@ -323,19 +323,8 @@ class Project(ProjectState):
             return stored
 
     def delete_task(self, task_id):
-        with self.writing():
-            task = self.tasks.get(task_id)
-            if task is None:
-                raise NotFound(f"Task {task_id} not found")
-            self._check_tasks_writable()
-            self._check_source_can("Deleting tasks", "can_delete")
-            if self.source.remote:
-                self.source.remove(task_id)
-            del self.tasks[task_id]
-            self._save_tasks()
-            self.index.remove_task(task_id, task)
-            if task_id in self.completions.summaries:
-                self._remove_record(task_id)
+        if not self.delete_tasks([task_id]):
+            raise NotFound(f"Task {task_id} not found")
 
     def delete_tasks(self, task_ids):
         """Deletes several tasks and their completions in one write; unknown ids are skipped.

@@ -217,7 +217,7 @@ class ProjectStorages:
             self.problems.pop(key, None)
 
     def pending_count(self):
-        return len(self.target.pending()) if self.target is not None else 0
+        return self.target.pending_count() if self.target is not None else 0
 
 
 def _run(storages_ref, wake):

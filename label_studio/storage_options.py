@@ -12,16 +12,12 @@ from . import jsonio
 from .errors import LabelStudioError
 from .storage import forms
 from .storage.base import MissingExtra
-from .storage.completions_dir import COMPLETIONS_DIR
+from .settings import DEFAULT_SOURCE, DEFAULT_TARGET
 from .storage.registry import TYPES, open_client
-from .storage.tasks_json import TASKS_NAME
 
 ROLES = ("source", "target")
 # what a new project gets, and what a local type given on the command line is written as
-LOCAL_CONFIGS = {
-    "source": {"name": "Tasks", "type": "tasks-json", "path": TASKS_NAME},
-    "target": {"name": "Completions", "type": "completions-dir", "path": COMPLETIONS_DIR},
-}
+LOCAL_CONFIGS = {"source": DEFAULT_SOURCE, "target": DEFAULT_TARGET}
 
 
 class StorageOptionError(Exception):

@@ -44,11 +44,17 @@ class RemoteTarget(Storage):
     # ---- the pending list (callers hold the project lock for changes)
 
     def pending(self):
-        """{task id: operation} still to send; cached by the file's stamp."""
+        """{task id: operation} still to send (a copy); cached by the file's stamp."""
+        return dict(self._current_pending())
+
+    def pending_count(self):
+        return len(self._current_pending())
+
+    def _current_pending(self):
         current = stamp(self.pending_path)
         if current != self._pending_cache[0]:
             self._pending_cache = (current, _read_pending(self.pending_path))
-        return dict(self._pending_cache[1])
+        return self._pending_cache[1]
 
     def add_pending(self, operations):
         merged = self.pending()
