@@ -44,6 +44,10 @@ def completion(i):
     }
 
 
+def image_url(i):
+    return f"http://example.com/images/{i}.jpg"
+
+
 def build_project(path, n_tasks, completed_share=0.2, seed=1):
     """Writes a project folder with n_tasks image tasks, a share of them completed."""
     from label_studio.settings import default_config
@@ -52,17 +56,21 @@ def build_project(path, n_tasks, completed_share=0.2, seed=1):
         f.write(orjson.dumps(default_config(), option=orjson.OPT_INDENT_2))
     with open(os.path.join(path, "config.xml"), "w") as f:
         f.write(BBOX_CONFIG)
-    tasks = {str(i): {"id": i, "data": {"image": f"http://example.com/images/{i}.jpg"}}
-             for i in range(n_tasks)}
+    # written a chunk at a time: at 10M tasks a dict of them all would take gigabytes
     with open(os.path.join(path, "tasks.json"), "wb") as f:
-        f.write(orjson.dumps(tasks))
+        f.write(b"{")
+        for start in range(0, n_tasks, 100_000):
+            chunk = {str(i): {"id": i, "data": {"image": image_url(i)}}
+                     for i in range(start, min(start + 100_000, n_tasks))}
+            f.write((b"," if start else b"") + orjson.dumps(chunk)[1:-1])
+        f.write(b"}")
     rng = random.Random(seed)
     done = rng.sample(range(n_tasks), int(n_tasks * completed_share))
     base = int(time.time()) - 86400
     for n, i in enumerate(done):
         c = completion(n)
         c.update(id=n + 1, created_at=base + n)
-        record = {"id": i, "data": tasks[str(i)]["data"], "completions": [c]}
+        record = {"id": i, "data": {"image": image_url(i)}, "completions": [c]}
         with open(os.path.join(path, "completions", f"{i}.json"), "wb") as f:
             f.write(orjson.dumps(record, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     return done

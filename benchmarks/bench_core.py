@@ -1,16 +1,20 @@
 """Core acceptance benchmark: a live `label-studio start` server on projects of 100k and 1M tasks.
 
-For each size it builds a project folder (20% of the tasks completed), starts the server in
-a subprocess and measures: startup to the first answer, task pages, next, single tasks,
+For each size it builds a project folder (20% of the tasks completed), opens it a first time
+(with a cold page cache when the script may drop it: run as root), stops that server, starts
+it again and measures: the restart to the first answer, task pages, next, single tasks,
 completion POSTs (sequential and 4 clients), imports and the server's resident memory.
-Every figure is printed beside its target with OK/MISS; the script always exits 0.
+Every figure is printed beside its target for that size with OK/MISS; the script exits 0.
 
     python benchmarks/bench_core.py                      # 100k and 1M
     python benchmarks/bench_core.py --quick              # 10k smoke run
+    python benchmarks/bench_core.py --sizes 10000000     # the 10M stretch run (about 15 GB free
+                                                          # disk and half an hour to build)
     python benchmarks/bench_core.py --sizes 100000 --workdir /tmp/lsb
 
-Targets are those of the 100k project on a 2-core machine; at 1M only the per-request
-targets apply (startup, import and memory are printed for information).
+Targets (2 cores): restart 0.3 s / 1 s / 5 s at 100k / 1M / 10M, memory 80 / 250 / 1536 MB,
+100 imports of 1k 3 s at 1M, 4-client completion POSTs 1000 req/s, per request 1 ms
+(2 ms at 10M).
 """
 import argparse
 import os
@@ -30,19 +34,37 @@ from _util import (Client, run_never_failing, build_project, completion, concurr
                    percentile, rss_mb, server_log, start_and_wait, stop_server, timed,
                    write_kernel_knob)
 
-TARGET_SIZE = 100_000
-# (name, limit, unit, higher_is_better, per_request)
+# (limit, unit, higher_is_better) per size; a size between two is held to the larger one's
 TARGETS = {
-    "startup": (1.0, "s", False, False),
-    "page": (5.0, "ms", False, True),
-    "next": (5.0, "ms", False, True),
-    "task": (1.5, "ms", False, True),
-    "post": (5.0, "ms", False, True),
-    "post_rps": (500.0, "req/s", True, True),
-    "import_one": (1.0, "s", False, False),
-    "import_many": (10.0, "s", False, False),
-    "rss": (200.0, "MB", False, False),
+    100_000: {
+        "startup": (0.3, "s", False), "first_open": (3.0, "s", False),
+        "page": (1.0, "ms", False), "next": (1.0, "ms", False), "task": (1.0, "ms", False),
+        "post": (5.0, "ms", False), "post_rps": (1000.0, "req/s", True),
+        "import_one": (1.0, "s", False), "import_many": (3.0, "s", False),
+        "rss": (80.0, "MB", False),
+    },
+    1_000_000: {
+        "startup": (1.0, "s", False), "first_open": (3.0, "s", False),
+        "page": (1.0, "ms", False), "next": (1.0, "ms", False), "task": (1.0, "ms", False),
+        "post": (5.0, "ms", False), "post_rps": (1000.0, "req/s", True),
+        "import_one": (2.0, "s", False), "import_many": (3.0, "s", False),
+        "rss": (250.0, "MB", False),
+    },
+    10_000_000: {
+        "startup": (5.0, "s", False), "first_open": (30.0, "s", False),
+        "page": (2.0, "ms", False), "next": (2.0, "ms", False), "task": (2.0, "ms", False),
+        "post": (5.0, "ms", False), "post_rps": (1000.0, "req/s", True),
+        "import_one": (5.0, "s", False), "import_many": (5.0, "s", False),
+        "rss": (1536.0, "MB", False),
+    },
 }
+
+
+def targets_for(size):
+    for limit in sorted(TARGETS):
+        if size <= limit:
+            return TARGETS[limit]
+    return TARGETS[max(TARGETS)]
 REPEAT = {"page": 200, "extra_page": 20, "next": 300, "task": 1000, "post": 300, "post_concurrent": 300}
 WARMUP = 20
 CLIENTS = 4
@@ -61,17 +83,13 @@ class Report:
         extra: a figure outside the acceptance list, measured against the same target."""
         target_text, mark = "", ""
         if key is not None:
-            limit, unit, higher, per_request = TARGETS[key]
+            limit, unit, higher = targets_for(size)[key]
             target_text = f"{'>=' if higher else '<='} {limit:g} {unit}"
-            if per_request or size <= TARGET_SIZE:
-                ok = value >= limit if higher else value <= limit
-                mark = "OK" if ok else "MISS"
-                if not ok:
-                    (self.extra_misses if extra else self.misses).append(
-                        f"{size:,} tasks: {label}: {shown} (target {target_text})")
-            else:
-                mark = "n/a"
-                target_text += " @100k"
+            ok = value >= limit if higher else value <= limit
+            mark = "OK" if ok else "MISS"
+            if not ok:
+                (self.extra_misses if extra else self.misses).append(
+                    f"{size:,} tasks: {label}: {shown} (target {target_text})")
         line = f"  {label:<50} {shown:<36} {target_text:<16} {mark}"
         if note:
             line += f"   {note}"
@@ -102,21 +120,17 @@ def measure_get(client, path_of, repeat, what, warmup=WARMUP):
     return timed(one, repeat)
 
 
-def cold_disk_startup(path, size, report):
-    """A project folder opened for the first time with nothing in the page cache: a folder
-    copied from another machine, or the first start after a reboot."""
+def first_open(path, size, report):
+    """A project folder opened for the first time (no index of ours beside it), with nothing
+    in the page cache when we may drop it: a folder copied from another machine, or the
+    first start after a reboot. The server is stopped again, as a user would."""
     os.sync()
-    if not write_kernel_knob("/proc/sys/vm/drop_caches", "3\n"):
-        print("  (extra) cold-disk startup skipped: cannot drop the page cache (not root)")
-        return
+    cold = write_kernel_knob("/proc/sys/vm/drop_caches", "3\n")
     proc, _, startup = start_and_wait(path)
     stop_server(proc)
-    report.row(size, "(extra) startup with a cold disk cache", startup, f"{startup:.2f} s",
-               extra=True)
-    # the next start should again be the first one over this folder
-    for name in (".ls-summaries.json", ".ls-state.json"):
-        if os.path.exists(os.path.join(path, name)):
-            os.unlink(os.path.join(path, name))
+    label = ("first open, cold page cache" if cold
+             else "first open (warm page cache: not root, cannot drop it)")
+    report.row(size, label, startup, f"{startup:.2f} s", "first_open")
 
 
 def bench_size(size, workdir, report, rng, import_budget):
@@ -129,11 +143,11 @@ def bench_size(size, workdir, report, rng, import_budget):
     print(f"\n== {size:,} tasks, 20% completed  (project built in {built:.1f} s at {path})",
           flush=True)
 
-    cold_disk_startup(path, size, report)
+    first_open(path, size, report)
     proc, port, startup = start_and_wait(path)
     try:
         rss_loaded = rss_mb(proc.pid)
-        report.row(size, "startup: spawn -> first 200 GET /api/project", startup,
+        report.row(size, "restart: spawn -> first 200 GET /api/project", startup,
                    f"{startup:.2f} s", "startup")
         report.row(size, "server RSS after load (at startup)", rss_loaded,
                    f"{rss_loaded:.0f} MB", "rss")
@@ -194,8 +208,8 @@ def bench_size(size, workdir, report, rng, import_budget):
         latency_row(report, size, "(extra) GET /api/tasks order=-has_cancelled...",
                     samples, "page", extra=True)
 
-        # imports go into this sized project: that is the expensive case (every import
-        # rewrites tasks.json with all the tasks already there)
+        # imports go into this sized project: the expensive case when an import costs what
+        # the project holds rather than what it adds
         client = Client(port)
         one_body = orjson.dumps([{"data": {"image": f"http://example.com/new/{i}.jpg"}}
                                  for i in range(IMPORT_ONE)])

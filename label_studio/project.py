@@ -107,8 +107,9 @@ class Project(ProjectState):
                 raise NotFound(f"Task {task_id} not found")
             return self.storages.signer.task(self._task_view(task_id))
 
-    def _task_view(self, task_id, listing=False):
-        task = self.tasks[task_id]
+    def _task_view(self, task_id, listing=False, task=None):
+        if task is None:
+            task = self.tasks[task_id]
         record = self._read_record(task_id)
         completions = record.get("completions") if record else None
         if not completions or not isinstance(completions, list):
@@ -171,8 +172,8 @@ class Project(ProjectState):
             ids = list(self.index.ids)
         for start in range(0, len(ids), batch):
             with self.reading():
-                views = [self._task_view(task_id) for task_id in ids[start:start + batch]
-                         if task_id in self.tasks]
+                tasks = self.tasks.many(ids[start:start + batch])
+                views = [self._task_view(task_id, task=task) for task_id, task in tasks.items()]
             yield from views
 
     def sync_storages(self, full=True):
@@ -237,10 +238,9 @@ class Project(ProjectState):
             if imported:
                 completion_count += len(imported)
                 records.append((task_id, self._new_record(task, imported)))
-            self.tasks[task_id] = task
         self.last_task_id = first + len(tasks) - 1 if tasks else self.last_task_id
         if tasks:
-            self._append_tasks(dict(zip(new_ids, tasks)))
+            self._append_tasks(list(zip(new_ids, tasks)))
         # a batch larger than the project is indexed faster from scratch
         rebuild = len(tasks) > len(self.tasks) - len(tasks)
         if not rebuild:
@@ -296,9 +296,7 @@ class Project(ProjectState):
             stored = {**task, "id": task_id}
             if self.source.remote:
                 self.source.set(task_id, stored)
-            self.tasks[task_id] = stored
-            self._save_tasks()
-            self.index.replace_task(task_id, old, stored)
+            self._rewrite_tasks({task_id: stored}, old_tasks={task_id: old})
             return stored
 
     def set_predictions(self, predictions_by_id):
@@ -307,20 +305,14 @@ class Project(ProjectState):
         with self.writing():
             self._check_tasks_writable()
             self._check_source_can("Storing predictions", "can_import")
-            changed = {task_id: {**self.tasks[task_id], "predictions": predictions}
-                       for task_id, predictions in predictions_by_id.items()
-                       if task_id in self.tasks}
+            old = self.tasks.many(predictions_by_id)
+            changed = {task_id: {**old[task_id], "predictions": predictions}
+                       for task_id, predictions in predictions_by_id.items() if task_id in old}
             if self.source.remote:
                 self.source.set_many(changed)
-            stored = []
-            for task_id, new in changed.items():
-                old = self.tasks[task_id]
-                self.tasks[task_id] = new
-                self.index.replace_task(task_id, old, new)
-                stored.append(task_id)
-            if stored:
-                self._save_tasks()
-            return stored
+            if changed:
+                self._rewrite_tasks(changed, old_tasks=old)
+            return list(changed)
 
     def delete_task(self, task_id):
         if not self.delete_tasks([task_id]):
@@ -338,9 +330,7 @@ class Project(ProjectState):
             if self.source.remote:  # Redis first: a failure there changes nothing here
                 for task_id in doomed:
                     self.source.remove(task_id)
-            for task_id in doomed:
-                self.index.remove_task(task_id, self.tasks.pop(task_id))
-            self._save_tasks()
+            self._rewrite_tasks(dict.fromkeys(doomed))
             for task_id in doomed:
                 if task_id in self.completions.summaries:
                     self._remove_record(task_id)
@@ -363,8 +353,8 @@ class Project(ProjectState):
             self._check_source_can("Deleting tasks", "can_delete")
             if self.source.remote:
                 self.source.remove_all()
-            self.tasks = {}
-            self._save_tasks()
+            self._dirty.add("tasks")
+            self.source.clear()
             self._remove_all_records()
             self.index.rebuild(self.tasks, self.completions.summaries)
 
@@ -440,8 +430,7 @@ class Project(ProjectState):
     def delete_all_completions(self):
         with self.writing():
             self._remove_all_records()
-            for task_id in self.tasks:
-                self.index.set_summary(task_id, None)
+            self.index.rebuild(self.tasks, self.completions.summaries)
 
     def _check_delete_allowed(self):
         with self.reading():

@@ -5,9 +5,12 @@ call what changed on disk (a cheap check of stamps and write generations), and w
 change in the project lock: take the lock, re-check the files, write, tell other processes.
 Project (project.py) builds the operations on top of it.
 """
+import atexit
 import gc
+import logging
 import os
 import random
+import weakref
 from contextlib import contextmanager
 
 from . import sampling
@@ -23,6 +26,9 @@ from .storage.files import (ProjectLock, StateFile, fsync_path, read_bytes,
                             remove_stale_temp_files, stamp)
 from .storage.tasks_json import TasksJson
 from .task_index import TaskIndex
+
+log = logging.getLogger(__name__)
+_open_states = weakref.WeakSet()
 
 LABEL_CONFIG_NAME = "config.xml"
 TABS_NAME = "tabs.json"  # the 0.9 Data Manager's tabs (data_manager/tabs.py)
@@ -56,7 +62,7 @@ class ProjectState:
             self.completions = CompletionsDir(self.path, digest=usage_keys,
                                               digest_codec=(usage_to_json, usage_from_json))
         self.index = TaskIndex()
-        self.tasks = {}
+        self.tasks = self.local_source.store
         self.rng = random.Random()
         self.last_task_id = -1
         self.last_completion_id = 0
@@ -71,7 +77,16 @@ class ProjectState:
         with self.lock.local:
             self.sync()
         remove_stale_temp_files(self.path)
-        remove_stale_temp_files(self.completions.path)
+        _open_states.add(self)
+
+    def save_caches(self):
+        """Leaves the completion summaries on disk with the folder stamps they match, so the
+        next start needs no walk of completions/ (at exit; under the lock, after a sync)."""
+        if not os.path.isdir(self.path):
+            return
+        with self.lock.exclusive():
+            self.sync()
+            self.completions.save_cache()
 
     def sync(self):
         """Notice what changed on disk since the last call; cheap when nothing did."""
@@ -141,6 +156,10 @@ class ProjectState:
         self._stamps["xml"] = xml_stamp
 
     def _load_tasks(self):
+        if self.source.needs_recovery():
+            # a writer died mid-append: finish or undo it, with no other writer about
+            with self.lock.exclusive():
+                self.source.recover()
         self._stamps["tasks"] = self.source.stamp()
         self.tasks, warnings = self.source.load()
         if warnings:
@@ -149,8 +168,7 @@ class ProjectState:
             self.load_warnings.pop("tasks", None)
         self._tasks_file_problem = "; ".join(warnings[:3]) if warnings else None
         self.index.rebuild(self.tasks, self.completions.summaries)
-        if self.tasks:
-            self.last_task_id = max(self.last_task_id, next(reversed(self.tasks)))
+        self.last_task_id = max(self.last_task_id, self.tasks.last_id())
         summaries = self.completions.summaries.values()
         self.last_completion_id = max([self.last_completion_id]
                                       + [s.max_id for s in summaries])
@@ -231,17 +249,20 @@ class ProjectState:
                            "fix it by hand before changing tasks")
 
     def _append_tasks(self, new_tasks):
-        """New tasks go to the end of tasks.json; the stored ones are copied, not re-encoded."""
-        grown = len(self.tasks) > len(new_tasks)
-        if grown and self.source.stamp() == self._stamps.get("tasks"):
-            self._dirty.add("tasks")
-            if self.source.append(new_tasks, self.tasks):
-                return
-        self._save_tasks()
-
-    def _save_tasks(self):
+        """[(id, task)] with ids above every stored one go to the end of tasks.json."""
         self._dirty.add("tasks")
-        self.source.save(self.tasks)
+        self.source.append(new_tasks)
+
+    def _rewrite_tasks(self, changes, old_tasks=None):
+        """{id: task, or None to delete}: a new tasks.json. `old_tasks` ({id: task} of the
+        changed ones, when no id comes or goes) lets the index follow without a rebuild."""
+        self._dirty.add("tasks")
+        self.source.rewrite(changes)
+        if old_tasks is None:
+            self.index.rebuild(self.tasks, self.completions.summaries)
+            return
+        for task_id, task in changes.items():
+            self.index.replace_task(task_id, old_tasks[task_id], task)
 
     def _record_for_update(self, task_id):
         """The task's record as on disk now, or None; refuses to overwrite a broken one.
@@ -286,44 +307,28 @@ class ProjectState:
     def apply_source_changes(self, changes):
         """A sync's result (storage/remote_source.py), inside writing()."""
         if changes:
-            last = next(reversed(self.tasks), -1)
+            last = self.tasks.last_id()
             ids = list(changes.upserts)
             appending = (not changes.removed and (not ids or ids[0] > last)
                          and all(a < b for a, b in zip(ids, ids[1:])))
             if appending:
-                self._append_synced(changes.upserts)
+                self._append_synced(list(changes.upserts.items()))
             else:
-                self._merge_synced(changes)
-            if self.tasks:
-                self.last_task_id = max(self.last_task_id, next(reversed(self.tasks)))
+                edits = {task_id: None for task_id in changes.removed if task_id in self.tasks}
+                edits.update(changes.upserts)
+                self._rewrite_tasks(edits)
+            self.last_task_id = max(self.last_task_id, self.tasks.last_id())
         self.source.commit_keys(changes)
 
     def _append_synced(self, new_tasks):
         """New keys only, with ids past every task (in ascending order, as a sync makes
         them): appended, as an import is."""
-        rebuild = len(new_tasks) > len(self.tasks)  # faster from scratch, as in _add_tasks
-        self.tasks.update(new_tasks)
         self._append_tasks(new_tasks)
-        if rebuild:
+        if len(new_tasks) > len(self.tasks) // 2:  # faster from scratch, as in _add_tasks
             self.index.rebuild(self.tasks, self.completions.summaries)
             return
-        for task_id, task in new_tasks.items():
+        for task_id, task in new_tasks:
             self.index.add_task(task_id, task, self.completions.summaries.get(task_id))
-
-    def _merge_synced(self, changes):
-        for task_id in changes.removed:
-            task = self.tasks.pop(task_id, None)
-            if task is not None:
-                self.index.remove_task(task_id, task)
-        for task_id, task in changes.upserts.items():
-            old = self.tasks.get(task_id)
-            self.tasks[task_id] = task
-            if old is None:
-                self.index.add_task(task_id, task, self.completions.summaries.get(task_id))
-            else:
-                self.index.replace_task(task_id, old, task)
-        self.tasks = dict(sorted(self.tasks.items()))
-        self._save_tasks()
 
     def copy_in_records(self, records):
         """Records found in the target that the local folder lacks, inside writing()."""
@@ -332,6 +337,15 @@ class ProjectState:
                 continue
             self._write_record(task_id, record, send=False)
         self._note_broken_records()
+
+
+@atexit.register
+def _save_caches_at_exit():
+    for state in list(_open_states):
+        try:
+            state.save_caches()
+        except Exception:  # a folder removed meanwhile, a full disk: the cache is optional
+            log.debug("summary cache of %s not saved", state.path, exc_info=True)
 
 
 @contextmanager

@@ -1,11 +1,15 @@
 """In-memory indexes over the tasks of a project, kept current on every change.
 
 They answer paging, ordering, `next` and the data-key counts without touching every task:
-a request costs what its answer needs.
+a request costs what its answer needs. Orders are int64 keys: (value << 40 | task id), so
+ties fall back to id ascending in both directions.
 """
 import math
 from collections import Counter
 
+import numpy as np
+
+from .int_sorted_list import IntSortedList
 from .sortedlist import SortedList
 
 _ID_BITS = 40
@@ -38,14 +42,18 @@ def data_keys(task):
 
 
 class TaskIndex:
+    """The orders over every task are IntSortedLists of int64 keys (8 bytes a task);
+    completed tasks also have their (completed_at, cancelled count) in `_placed`."""
+
     def __init__(self):
-        self.ids = SortedList()
-        self.uncompleted = SortedList()
-        self.untimed = SortedList()
+        self.ids = IntSortedList()
+        self.uncompleted = IntSortedList()
+        self.untimed = IntSortedList()
+        # (completed_at << 40 | id) needs more than 64 bits: Python ints, completed tasks only
         self.timed_asc = SortedList()
         self.timed_desc = SortedList()
-        self.cancelled_asc = SortedList()
-        self.cancelled_desc = SortedList()
+        self.cancelled_asc = IntSortedList()
+        self.cancelled_desc = IntSortedList()
         self.key_counts = Counter()
         self.scores = {}
         # uncompleted tasks with a scored prediction, for the prediction-score sampling modes
@@ -54,45 +62,45 @@ class TaskIndex:
         self._placed = {}
 
     def rebuild(self, tasks, summaries):
+        """`tasks`: a TaskStore (its columns are read, no task is decoded) or a dict."""
         self.__init__()
-        self.ids = SortedList(tasks)
-        uncompleted, untimed, asc, desc, c_asc, c_desc = [], [], [], [], [], []
-        shapes, summary_of, placed = {}, summaries.get, self._placed
-        not_done = (False, None, 0)
-        # the common task has no record and no predictions: keep its path short (1M at start-up)
-        for task_id, task in tasks.items():
-            data = task.get("data")
-            if data.__class__ is dict:
-                shape = tuple(data)  # tasks share a few key sets: count those, then the keys
-                shapes[shape] = shapes.get(shape, 0) + 1
-            if "predictions" in task:
+        if hasattr(tasks, "table"):
+            ids = tasks.table.id.copy()
+            self.key_counts = Counter(tasks.key_counts())
+            scored_ids, scored = tasks.scores()
+            self.scores = dict(zip(scored_ids.tolist(), scored.tolist()))
+        else:
+            ids = np.array(sorted(tasks), dtype=np.int64)
+            for task_id, task in tasks.items():
+                self.key_counts.update(data_keys(task))
                 score = mean_score(task)
                 if score is not None:
                     self.scores[task_id] = score
-            summary = summary_of(task_id)
-            place = not_done if summary is None else _place(summary)
-            placed[task_id] = place
-            if not place[0]:
-                uncompleted.append(task_id)
-                untimed.append(task_id)
-                continue
-            c_asc.append(_cancelled_key(task_id, place, 1))
-            c_desc.append(_cancelled_key(task_id, place, -1))
-            if place[1] is None:
-                untimed.append(task_id)
-            else:
-                asc.append(place[1] << _ID_BITS | task_id)
-                desc.append(-place[1] << _ID_BITS | task_id)
-        for shape, n in shapes.items():
-            for key in shape:
-                self.key_counts[key] += n
-        self.uncompleted = SortedList(uncompleted)
-        self.untimed = SortedList(untimed)
-        self.timed_asc = SortedList(asc)
-        self.timed_desc = SortedList(desc)
-        self.cancelled_asc = SortedList(c_asc)
-        self.cancelled_desc = SortedList(c_desc)
-        open_scores = [(score, i) for i, score in self.scores.items() if not self._placed[i][0]]
+        self.ids = IntSortedList.from_sorted(ids)
+        placed = self._placed
+        for task_id, summary in summaries.items():
+            if summary.completed:
+                placed[task_id] = (summary.completed_at, summary.cancelled)
+        done_mask = _members(ids, placed)
+        done = ids[done_mask]
+        if len(placed) > len(done):  # records of tasks that are gone
+            for task_id in set(placed) - set(done.tolist()):
+                del placed[task_id]
+        uncompleted = ids[~done_mask]
+        times = [placed[i][0] for i in done.tolist()]
+        has_time = np.array([t is not None for t in times], dtype=bool)
+        ts = np.array([t if t is not None else 0 for t in times], dtype=np.int64)
+        counts = np.array([placed[i][1] for i in done.tolist()], dtype=np.int64)
+        untimed_mask = ~done_mask
+        untimed_mask[np.flatnonzero(done_mask)[~has_time]] = True
+        self.uncompleted = IntSortedList.from_sorted(uncompleted)
+        self.untimed = IntSortedList.from_sorted(ids[untimed_mask])
+        timed = list(zip(ts[has_time].tolist(), done[has_time].tolist()))
+        self.timed_asc = SortedList(t << _ID_BITS | i for t, i in timed)
+        self.timed_desc = SortedList(-t << _ID_BITS | i for t, i in timed)
+        self.cancelled_asc = IntSortedList(counts << _ID_BITS | done)
+        self.cancelled_desc = IntSortedList(-counts << _ID_BITS | done)
+        open_scores = [(score, i) for i, score in self.scores.items() if i not in placed]
         self.open_by_score = SortedList(open_scores)
         self.open_by_score_desc = SortedList((-score, i) for score, i in open_scores)
 
@@ -106,7 +114,6 @@ class TaskIndex:
         score = mean_score(task)
         if score is not None:
             self.scores[task_id] = score
-        self._placed[task_id] = (False, None, 0)
         self.uncompleted.add(task_id)
         self.untimed.add(task_id)
         self._track_score(task_id, True)
@@ -119,7 +126,7 @@ class TaskIndex:
         self.key_counts.subtract(data_keys(task))
         self._track_score(task_id, False)
         self.scores.pop(task_id, None)
-        self._unplace(task_id, self._placed.pop(task_id))
+        self._unplace(task_id, self._placed.pop(task_id, None))
 
     def replace_task(self, task_id, old, new):
         self.key_counts.subtract(data_keys(old))
@@ -129,30 +136,34 @@ class TaskIndex:
         score = mean_score(new)
         if score is not None:
             self.scores[task_id] = score
-        self._track_score(task_id, not self._placed[task_id][0])
+        self._track_score(task_id, task_id not in self._placed)
 
     def set_summary(self, task_id, summary):
         """A task's completions record changed (or vanished: summary None)."""
-        old = self._placed.get(task_id)
-        if old is None:
+        if task_id not in self.ids:
             return
-        new = _place(summary)
+        old = self._placed.get(task_id)
+        new = (summary.completed_at, summary.cancelled) if summary is not None and \
+            summary.completed else None
         if new == old:
             return
-        if new[0] != old[0]:
-            self._track_score(task_id, not new[0])
+        if (new is None) != (old is None):
+            self._track_score(task_id, new is None)
         self._unplace(task_id, old)
-        self._placed[task_id] = new
-        if not new[0]:
+        if new is None:
+            self._placed.pop(task_id, None)
             self.uncompleted.add(task_id)
-        else:
-            self.cancelled_asc.add(_cancelled_key(task_id, new, 1))
-            self.cancelled_desc.add(_cancelled_key(task_id, new, -1))
-        if new[1] is None:
+            self.untimed.add(task_id)
+            return
+        self._placed[task_id] = new
+        ts, cancelled = new
+        self.cancelled_asc.add(cancelled << _ID_BITS | task_id)
+        self.cancelled_desc.add(-cancelled << _ID_BITS | task_id)
+        if ts is None:
             self.untimed.add(task_id)
         else:
-            self.timed_asc.add(new[1] << _ID_BITS | task_id)
-            self.timed_desc.add(-new[1] << _ID_BITS | task_id)
+            self.timed_asc.add(ts << _ID_BITS | task_id)
+            self.timed_desc.add(-ts << _ID_BITS | task_id)
 
     def _track_score(self, task_id, is_open):
         """Keeps an uncompleted task's score in (or a completed one's out of) the score lists."""
@@ -167,12 +178,13 @@ class TaskIndex:
             self.open_by_score_desc.discard((-score, task_id))
 
     def _unplace(self, task_id, place):
-        completed, ts, _ = place
-        if not completed:
+        if place is None:
             self.uncompleted.discard(task_id)
-        else:
-            self.cancelled_asc.discard(_cancelled_key(task_id, place, 1))
-            self.cancelled_desc.discard(_cancelled_key(task_id, place, -1))
+            self.untimed.discard(task_id)
+            return
+        ts, cancelled = place
+        self.cancelled_asc.discard(cancelled << _ID_BITS | task_id)
+        self.cancelled_desc.discard(-cancelled << _ID_BITS | task_id)
         if ts is None:
             self.untimed.discard(task_id)
         else:
@@ -191,22 +203,19 @@ class TaskIndex:
                     else self.ids.slice(offset, stop))
         if name == "completed_at":
             valued = self.timed_desc if descending else self.timed_asc
-            head = [key & _ID_MASK for key in valued.slice(offset, stop)]
             rest = self.untimed
         else:
             valued = self.cancelled_desc if descending else self.cancelled_asc
-            head = [key[1] for key in valued.slice(offset, stop)]
             rest = self.uncompleted
+        head = [key & _ID_MASK for key in valued.slice(offset, stop)]
         return head + rest.slice(max(offset - len(valued), 0), stop - len(valued))
 
 
-def _cancelled_key(task_id, place, sign):
-    """Ties of the cancelled count fall back to id ascending in both directions (spec/api.md)."""
-    return (sign * place[2], task_id)
-
-
-def _place(summary):
-    """(completed, completed_at, cancelled count) of a task, from its record's summary."""
-    if summary is None or not summary.completed:
-        return (False, None, 0)
-    return (True, summary.completed_at, summary.cancelled)
+def _members(ids, wanted):
+    """A mask over the ascending array `ids`: which are in the collection `wanted`."""
+    mask = np.zeros(len(ids), dtype=bool)
+    if len(wanted) and len(ids):
+        keys = np.fromiter(wanted, dtype=np.int64, count=len(wanted))
+        at = np.minimum(np.searchsorted(ids, keys), len(ids) - 1)
+        mask[at[ids[at] == keys]] = True
+    return mask

@@ -1,9 +1,11 @@
 """TaskIndex against a brute-force reference under random changes, and SortedList."""
 import random
 
+import numpy as np
 import pytest
 
-from label_studio import sortedlist
+from label_studio import int_sorted_list, sortedlist
+from label_studio.int_sorted_list import IntSortedList
 from label_studio.sortedlist import SortedList
 from label_studio.storage.completions_dir import Summary
 from label_studio.task_index import TaskIndex
@@ -32,6 +34,7 @@ def scored_task(rng, task_id):
 @pytest.mark.parametrize("seed", range(5))
 def test_pages_match_a_full_sort_after_random_changes(monkeypatch, seed):
     monkeypatch.setattr(sortedlist, "_LOAD", 3)  # many small sublists
+    monkeypatch.setattr(int_sorted_list, "LOAD", 3)
     rng = random.Random(seed)
     tasks, summaries, index = {}, {}, TaskIndex()
     next_id = 0
@@ -82,10 +85,12 @@ def test_pages_match_a_full_sort_after_random_changes(monkeypatch, seed):
                 assert list(candidate.open_by_score_desc) == sorted((-s, i) for s, i in scored)
 
 
-def test_sortedlist_against_a_plain_list(monkeypatch):
+@pytest.mark.parametrize("kind", [SortedList, IntSortedList])
+def test_sorted_lists_against_a_plain_list(monkeypatch, kind):
     monkeypatch.setattr(sortedlist, "_LOAD", 4)
+    monkeypatch.setattr(int_sorted_list, "LOAD", 4)
     rng = random.Random(7)
-    values, plain = SortedList(), []
+    values, plain = kind(), []
     for _ in range(2000):
         v = rng.randrange(300)
         if rng.random() < 0.6:
@@ -104,3 +109,12 @@ def test_sortedlist_against_a_plain_list(monkeypatch):
             k = rng.randrange(len(plain))
             assert values[k] == plain[k] and values.first() == plain[0]
     assert list(values) == plain
+
+
+def test_int_sorted_list_from_a_sorted_array_shares_it_until_changed(monkeypatch):
+    monkeypatch.setattr(int_sorted_list, "LOAD", 4)
+    values = IntSortedList.from_sorted(np.arange(0, 40, 2))
+    values.add(7)
+    values.discard(0)
+    assert values.slice(0, 5) == [2, 4, 6, 7, 8] and len(values) == 20
+    assert values.slice_from_end(0, 3) == [38, 36, 34] and values.first() == 2

@@ -14,7 +14,7 @@ from .. import jsonio
 from ..completion_fields import is_cancelled, timestamp
 from . import summary_cache
 from .base import Storage
-from .files import TEMP_MARK, atomic_write, fsync_path, remove_file, stamp
+from .files import TEMP_MARK, atomic_write, fsync_path, remove_file, remove_if_stale, stamp
 
 COMPLETIONS_DIR = "completions"
 
@@ -81,25 +81,50 @@ class CompletionsDir(Storage):
         self.project_dir = project_dir
         self.path = os.path.join(project_dir, COMPLETIONS_DIR)
         self._encode, self._decode = (f or (lambda value: value) for f in digest_codec)
-        self.summaries, self.paths = summary_cache.load(project_dir, self.path, Summary,
-                                                        self._decode)
+        self.summaries, self.paths, self._cached_folders = summary_cache.load(
+            project_dir, self.path, Summary, self._decode)
+        self._folders = {}  # folder -> stamp, as the last walk found them
+        self._saved_folders = dict(self._cached_folders)  # what the cache on disk vouches for
         self._cache_writer = None
 
     def dir_stamp(self):
         return stamp(self.path)
 
     def _file_path(self, task_id):
-        return self.paths.get(task_id) or os.path.join(self.path, f"{task_id}.json")
+        return self.paths.get(task_id) or self._default_path(task_id)
+
+    def _default_path(self, task_id):
+        return os.path.join(self.path, f"{task_id}.json")
 
     def _list_files(self):
+        """{task id: (path, inode)} of the record files, the first found (folders depth
+        first, in name order) for an id. Inodes come with the listing: no stat per file."""
         found = {}
-        for folder, dirs, names in os.walk(self.path):
-            dirs.sort()
-            for name in names:
+        self._folders = {}
+        self._walk(self.path, found)
+        return found
+
+    def _walk(self, folder, found):
+        self._folders[folder] = stamp(folder)
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        folders = []
+        top = folder == self.path
+        for entry in entries:
+            name = entry.name
+            if name.endswith(".json"):
                 task_id = _task_id(name)
                 if task_id is not None and task_id not in found:
-                    found[task_id] = os.path.join(folder, name)
-        return found
+                    # paths are kept only for records outside the usual place
+                    found[task_id] = (None if top else entry.path, entry.inode())
+            elif name.startswith(TEMP_MARK):
+                remove_if_stale(entry)  # left by a writer that died
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
+        for path in sorted(folders):
+            self._walk(path, found)
 
     def _summarize_read(self, read):
         if read is None:
@@ -112,18 +137,29 @@ class CompletionsDir(Storage):
 
     def rescan(self):
         """Brings the summaries in line with the folder; returns the ids whose summary changed."""
+        cached, self._cached_folders = self._cached_folders, None
+        if cached and all(stamp(folder) == folder_stamp
+                          for folder, folder_stamp in cached.items()):
+            # no file came, went or was replaced since the cache was written: no walk
+            self._folders = cached
+            return set()
         found = self._list_files()
         changed = set(self.summaries) - set(found)
         for task_id in changed:
             del self.summaries[task_id]
             self.paths.pop(task_id, None)
+        # a record written by us or anyone else is a new file (renamed over the old one):
+        # a new inode. An edit in place keeps the inode; it is seen when the record is read.
         stale = []
-        for task_id, path in found.items():
-            old = self.summaries.get(task_id)
-            if old is None or self.paths.get(task_id) != path or old.stamp != stamp(path):
+        summaries, paths = self.summaries, self.paths
+        for task_id, (path, inode) in found.items():
+            old = summaries.get(task_id)
+            if old is None or not old.stamp or old.stamp[0] != inode or \
+                    paths.get(task_id) != path:
                 stale.append((task_id, path))
         reads = len(stale)
-        for (task_id, path), read in zip(stale, _read_all([path for _, path in stale])):
+        files = [path or self._default_path(task_id) for task_id, path in stale]
+        for (task_id, path), read in zip(stale, _read_all(files)):
             summary = self._summarize_read(read)
             if summary is None:
                 if self.summaries.pop(task_id, None) is not None:
@@ -131,20 +167,35 @@ class CompletionsDir(Storage):
                     changed.add(task_id)
                 continue
             self.summaries[task_id] = summary
-            self.paths[task_id] = path
+            if path:
+                self.paths[task_id] = path
+            else:
+                self.paths.pop(task_id, None)
             changed.add(task_id)
         if reads >= CACHE_AFTER_READS:
             self._save_cache_in_background()
         return changed
 
     def _save_cache_in_background(self):
-        # off the start-up path; a snapshot, since requests go on changing the summaries
+        # off the start-up path; a snapshot, since requests go on changing the summaries.
+        # The folder stamps are left out: a request may write a record before it is saved
         summaries, paths = dict(self.summaries), dict(self.paths)
         self.flush_cache()
         self._cache_writer = threading.Thread(
             target=summary_cache.save, name="summary-cache",
-            args=(self.project_dir, self.path, summaries, paths, self._encode))
+            args=(self.project_dir, self.path, summaries, paths, self._encode, {}))
         self._cache_writer.start()
+
+    def save_cache(self):
+        """Saves the summaries with the folders' stamps, so that the next start trusts them
+        without a walk. Call under the project lock, right after a sync."""
+        self.flush_cache()
+        folders = {folder: stamp(folder) for folder in self._folders}
+        if folders == self._saved_folders or not os.path.isdir(self.path):
+            return
+        summary_cache.save(self.project_dir, self.path, self.summaries, self.paths,
+                           self._encode, folders)
+        self._saved_folders = folders
 
     def flush_cache(self):
         """Waits until a summary cache being written is on disk."""
@@ -169,7 +220,6 @@ class CompletionsDir(Storage):
             return None
         if old is None or old.stamp != file_stamp:
             self.summaries[task_id] = summarize(record, file_stamp, self.digest)
-            self.paths[task_id] = path
         return record if isinstance(record, dict) else None
 
     def write(self, task_id, record, sync_folder=True):
@@ -179,7 +229,6 @@ class CompletionsDir(Storage):
         path = self._file_path(task_id)
         atomic_write(path, jsonio.dumps(record, jsonio.RECORD), sync_folder=sync_folder)
         self.summaries[task_id] = summarize(record, stamp(path), self.digest)
-        self.paths[task_id] = path
         return path
 
     # the Storage interface (ProjectState calls read/write/rescan directly)
@@ -203,8 +252,8 @@ class CompletionsDir(Storage):
         return remove_file(path)
 
     def remove_all(self):
-        for path in self._list_files().values():
-            remove_file(path, durable=False)
+        for task_id, (path, _) in self._list_files().items():
+            remove_file(path or self._default_path(task_id), durable=False)
         self.summaries.clear()
         self.paths.clear()
         if os.path.isdir(self.path):

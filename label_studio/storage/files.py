@@ -150,11 +150,17 @@ def remove_stale_temp_files(folder, older_than=3600.0):
         return
     for entry in entries:
         if entry.name.startswith(TEMP_MARK):
-            try:
-                if now - entry.stat().st_mtime > older_than:
-                    os.unlink(entry.path)
-            except OSError:
-                pass
+            remove_if_stale(entry, older_than, now)
+
+
+def remove_if_stale(entry, older_than=3600.0, now=None):
+    """Removes the temp file at os.DirEntry `entry` when it is older than `older_than` s;
+    a young one may belong to a writer that is still running."""
+    try:
+        if (now or time.time()) - entry.stat().st_mtime > older_than:
+            os.unlink(entry.path)
+    except OSError:
+        pass
 
 
 class ProjectLock:

@@ -68,11 +68,20 @@ class RemoteSource(Storage):
     def load(self):
         return self.mirror.load()
 
-    def save(self, tasks):
-        self.mirror.save(tasks)
+    def needs_recovery(self):
+        return self.mirror.needs_recovery()
 
-    def append(self, new_tasks, all_tasks):
-        return self.mirror.append(new_tasks, all_tasks)
+    def recover(self):
+        self.mirror.recover()
+
+    def append(self, new_tasks):
+        self.mirror.append(new_tasks)
+
+    def rewrite(self, changes):
+        self.mirror.rewrite(changes)
+
+    def clear(self):
+        self.mirror.clear()
 
     # ---- the Storage interface, straight to the bucket or Redis
 

@@ -4,8 +4,9 @@ import os
 
 from .. import jsonio
 from .base import Storage
-from .files import (atomic_extend_object, atomic_write, atomic_write_chunks, read_bytes,
-                    stamp)
+from .files import atomic_extend_object, atomic_write, stamp
+from .in_place import extend_in_place, journal_pending, object_end, recover_journal
+from .task_store import APPEND_IN_PLACE_BYTES, TaskStore
 
 log = logging.getLogger(__name__)
 
@@ -25,113 +26,85 @@ class TasksJson(Storage):
         # legacy source.json keys are "<project path as given>/tasks.json/<id>"
         self.key_prefix = f"{readable_prefix}/{TASKS_NAME}/"
         self.readable_path = f"{readable_prefix}/{TASKS_NAME}"
+        self.store = TaskStore(self.path, name)
+        self._map_journal = os.path.join(project_dir, ".ls-journal-source")
         self._map_stamp = None
 
     def stamp(self):
         return stamp(self.path)
 
     def load(self):
-        """Returns ({id: task}, warnings). Accepts the legacy object form and a plain list."""
-        raw = read_bytes(self.path)
-        if raw is None or not raw.strip():
-            return {}, []
-        try:
-            value = jsonio.loads(raw)
-        except ValueError as exc:
-            return {}, [f"{TASKS_NAME} is not valid JSON ({exc}); serving no tasks"]
-        if isinstance(value, dict):
-            return self._from_object(value)
-        if isinstance(value, list):
-            return self._from_list(value)
-        return {}, [f"{TASKS_NAME} must hold a JSON object of tasks; serving no tasks"]
+        """(TaskStore, warnings): the file's tasks by id (see task_store.py). Accepts the legacy
+        object form and a plain list."""
+        self.store.open()
+        return self.store, list(self.store.warnings)
 
-    @staticmethod
-    def _from_object(value):
-        tasks, warnings = {}, []
-        for key, task in value.items():
-            try:
-                task_id = int(key)
-            except ValueError:
-                warnings.append(f"{TASKS_NAME}: skipped task with non-integer key {key!r}")
-                continue
-            if not isinstance(task, dict):
-                warnings.append(f"{TASKS_NAME}: skipped task {key}: not a JSON object")
-                continue
-            task["id"] = task_id
-            tasks[task_id] = task
-        return _in_id_order(tasks), warnings
+    def needs_recovery(self):
+        return self.store.needs_recovery() or (
+            self.map_path is not None and journal_pending(self._map_journal))
 
-    @staticmethod
-    def _from_list(value):
-        tasks, warnings = {}, []
-        for position, task in enumerate(value):
-            if not isinstance(task, dict):
-                warnings.append(f"{TASKS_NAME}: skipped item {position}: not a JSON object")
-                continue
-            task_id = task.get("id")
-            if isinstance(task_id, bool) or not isinstance(task_id, int) or task_id in tasks:
-                task_id = position
-            task["id"] = task_id
-            tasks[task_id] = task
-        return _in_id_order(tasks), warnings
+    def recover(self):
+        """Repairs what a writer killed mid-append left (under the project lock)."""
+        self.store.recover()
+        if self.map_path is not None and journal_pending(self._map_journal):
+            recover_journal(self.map_path, self._map_journal)
+            self._map_stamp = None
 
-    def save(self, tasks: dict):
-        """Rewrites tasks.json (compact, UTF-8) and the source.json map.
-
-        The caller keeps `tasks` in ascending id order, so the file is too.
-        """
-        atomic_write_chunks(self.path, jsonio.object_chunks(tasks))
-        self._save_map(tasks)
-
-    def append(self, new_tasks: dict, all_tasks: dict):
-        """Adds tasks whose ids are larger than any stored, without re-encoding the stored
-        ones (an import into a large project). Returns False, writing nothing, when the file
-        is not in a shape that can be extended."""
-        if not atomic_extend_object(self.path, jsonio.entry_chunks(new_tasks)):
-            return False
+    def append(self, new_tasks):
+        """Adds [(id, task)] with ids above every stored one, without re-encoding the
+        stored ones."""
+        self.store.append(new_tasks)
         if self.map_path is None:
-            return True
+            return
         # the map is extended only when it is the one we wrote last, else rewritten whole
-        if not (stamp(self.map_path) == self._map_stamp and atomic_extend_object(
-                self.map_path, self._map_entries(new_tasks), durable=False)):
-            self._save_map(all_tasks)
+        end = object_end(self.map_path) if stamp(self.map_path) == self._map_stamp else None
+        if end is None:
+            self._save_map(self.store.keys())
+            return
+        entries = self._map_entries([task_id for task_id, _ in new_tasks])
+        if os.path.getsize(self.map_path) >= APPEND_IN_PLACE_BYTES:
+            extend_in_place(self.map_path, self._map_journal, end[0], end[1], entries,
+                            durable=False)
+        else:
+            atomic_extend_object(self.map_path, entries, durable=False)
         self._map_stamp = stamp(self.map_path)
-        return True
 
-    # the Storage interface, over the file (ProjectState keeps the tasks in memory instead)
+    def rewrite(self, changes):
+        """Writes the file anew with `changes` ({id: task, or None to delete}) applied."""
+        self.store.rewrite(changes)
+        self._save_map(self.store.keys())
+
+    def clear(self):
+        self.store.clear()
+        self._save_map([])
+
+    # the Storage interface, over the file (ProjectState serves its own store instead)
     def ids(self):
-        return list(self.load()[0])
+        return TaskStore(self.path, self.store.name).open().keys()
 
     def get(self, task_id):
-        return self.load()[0].get(task_id)
+        return TaskStore(self.path, self.store.name).open().get(task_id)
 
     def set_many(self, values):
-        tasks = self.load()[0]
-        tasks.update((task_id, {**task, "id": task_id}) for task_id, task in values.items())
-        self.save(_in_id_order(tasks))
+        self.load()
+        self.rewrite({task_id: {**task, "id": task_id} for task_id, task in values.items()})
 
     def remove(self, task_id):
-        tasks = self.load()[0]
-        if tasks.pop(task_id, None) is not None:
-            self.save(tasks)
+        self.load()
+        if task_id in self.store:
+            self.rewrite({task_id: None})
 
     def remove_all(self):
-        self.save({})
+        self.load()
+        self.clear()
 
-    def _save_map(self, tasks):
+    def _save_map(self, ids):
         if self.map_path is None:
             return
         # derived data for a downgrade to 0.8/0.9: atomic, but not worth an fsync
-        atomic_write(self.map_path, b"{" + self._map_entries(tasks) + b"}", durable=False)
+        atomic_write(self.map_path, b"{" + self._map_entries(ids) + b"}", durable=False)
         self._map_stamp = stamp(self.map_path)
 
-    def _map_entries(self, tasks):
+    def _map_entries(self, ids):
         prefix = jsonio.dumps(self.key_prefix)[1:-1]
-        return b",".join(b'"%d":{"key":"%s%d","exists":true}' % (i, prefix, i) for i in tasks)
-
-
-def _in_id_order(tasks):
-    ids = list(tasks)
-    if all(a < b for a, b in zip(ids, ids[1:])):
-        return tasks
-    return {task_id: tasks[task_id] for task_id in sorted(ids)}
+        return b",".join(b'"%d":{"key":"%s%d","exists":true}' % (i, prefix, i) for i in ids)

@@ -1,0 +1,149 @@
+"""Where each entry of a large JSON object lies in its bytes, without decoding the entries.
+
+`scan_object(buffer)` finds, for every top-level `"key": value` of a JSON object, the span
+of the entry (from the key's opening quote to the value's last byte) and of the value, with
+numpy passes over the bytes a block at a time: the quotes that are not escaped, the
+structural characters outside strings, and their nesting depth. Only the characters at the
+top two levels are kept between blocks, so memory is a few bytes per entry, not per byte.
+
+It is a locator, not a validator: it trusts the buffer to be JSON (a file we wrote, or one
+that orjson parsed once). Values that are not objects are reported, not located.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+BLOCK = 1 << 24
+_QUOTE, _BACKSLASH = 34, 92
+_OPEN = (ord("{"), ord("["))
+_CLOSE = (ord("}"), ord("]"))
+_COLON, _COMMA = ord(":"), ord(",")
+
+_STRUCTURAL = np.zeros(256, dtype=bool)
+_STRUCTURAL[[*_OPEN, *_CLOSE, _COLON, _COMMA]] = True
+_DELTA = np.zeros(256, dtype=np.int8)
+_DELTA[list(_OPEN)] = 1
+_DELTA[list(_CLOSE)] = -1
+_WHITESPACE = b" \t\r\n"
+
+
+class NotAnObject(ValueError):
+    """The buffer's top-level value is not a JSON object (a list, say)."""
+
+
+@dataclass
+class Entries:
+    """Parallel arrays, one item per top-level entry, in the order of the buffer."""
+    key_start: np.ndarray    # the key's opening quote
+    key_end: np.ndarray      # one past the key's closing quote
+    value_start: np.ndarray  # the value's '{' (-1: the value is not an object)
+    value_end: np.ndarray    # one past the value's '}'
+    separator: np.ndarray    # the ',' or '}' after the entry
+    end: int                 # the position of the object's closing '}'
+
+    def __len__(self):
+        return len(self.key_start)
+
+
+def scan_object(buffer, block=BLOCK) -> Entries:
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    size = len(data)
+    first = _first_non_space(buffer, 0)
+    if first >= size or data[first] != ord("{"):
+        raise NotAnObject("not a JSON object")
+    kept_pos, kept_char, kept_before, kept_after = [], [], [], []
+    quote_tail = np.empty(0, dtype=np.int64)  # the last real quotes seen, for keys across blocks
+    key_quotes = []
+    quotes_so_far = 0
+    depth = 0
+    for start in range(0, size, block):
+        chunk = data[start:start + block]
+        quotes = np.flatnonzero(chunk == _QUOTE) + start
+        quotes = _unescaped(data, quotes)
+        positions = np.flatnonzero(_STRUCTURAL[chunk]) + start
+        inside = (np.searchsorted(quotes, positions) + quotes_so_far) & 1
+        positions = positions[inside == 0]
+        chars = data[positions]
+        delta = _DELTA[chars]
+        after = np.cumsum(delta, dtype=np.int64) + depth
+        before = after - delta
+        if len(after):
+            depth = int(after[-1])
+        top = np.minimum(before, after) <= 1
+        positions, chars, before, after = positions[top], chars[top], before[top], after[top]
+        colons = positions[(chars == _COLON) & (before == 1)]
+        if len(colons):
+            # each top-level key is the last two real quotes before its colon
+            known = np.concatenate([quote_tail, quotes])
+            at = np.searchsorted(known, colons)
+            if at.min() < 2:
+                raise ValueError("a top-level ':' without a key before it")
+            key_quotes.append((known[at - 2], known[at - 1]))
+        quote_tail = np.concatenate([quote_tail, quotes])[-2:]
+        quotes_so_far += len(quotes)
+        kept_pos.append(positions)
+        kept_char.append(chars)
+        kept_before.append(before)
+        kept_after.append(after)
+    entries = _entries(np.concatenate(kept_pos), np.concatenate(kept_char),
+                       np.concatenate(kept_before), np.concatenate(kept_after), key_quotes)
+    if _first_non_space(buffer, entries.end + 1) < size:
+        raise ValueError(f"extra data after the object (byte {entries.end + 1})")
+    return entries
+
+
+def _unescaped(data, quotes):
+    """The quotes not preceded by an odd run of backslashes."""
+    if not len(quotes):
+        return quotes
+    previous = quotes[quotes > 0]
+    suspects = previous[data[previous - 1] == _BACKSLASH]
+    if not len(suspects):
+        return quotes
+    escaped = []
+    for position in suspects.tolist():
+        run = 0
+        while position - run - 1 >= 0 and data[position - run - 1] == _BACKSLASH:
+            run += 1
+        if run % 2:
+            escaped.append(position)
+    if not escaped:
+        return quotes
+    return np.setdiff1d(quotes, np.array(escaped, dtype=np.int64), assume_unique=True)
+
+
+def _entries(positions, chars, before, after, key_quotes):
+    closers = np.flatnonzero((after == 0) & (before == 1))
+    if not len(closers):
+        raise ValueError("the object is not closed")
+    end = int(positions[closers[0]])
+    colon_at = np.flatnonzero((chars == _COLON) & (before == 1))
+    separators = np.flatnonzero(((chars == _COMMA) & (before == 1)) | (np.arange(len(chars)) ==
+                                                                        closers[0]))
+    if key_quotes:
+        key_start = np.concatenate([k[0] for k in key_quotes])
+        key_end = np.concatenate([k[1] for k in key_quotes]) + 1
+    else:
+        key_start = key_end = np.empty(0, dtype=np.int64)
+    count = len(colon_at)
+    if count == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return Entries(empty, empty, empty, empty, empty, end)
+    # the separator after each entry is the first top-level ',' or the closer after its colon
+    sep = separators[np.searchsorted(separators, colon_at)]
+    opener = colon_at + 1
+    closer = sep - 1
+    is_object = ((opener < sep) & (chars[np.minimum(opener, len(chars) - 1)] == ord("{"))
+                 & (chars[closer] == ord("}")) & (after[closer] == 1))
+    value_start = np.where(is_object, positions[np.minimum(opener, len(chars) - 1)], -1)
+    value_end = np.where(is_object, positions[closer] + 1, -1)
+    return Entries(key_start.astype(np.int64), key_end.astype(np.int64),
+                   value_start.astype(np.int64), value_end.astype(np.int64),
+                   positions[sep].astype(np.int64), end)
+
+
+def _first_non_space(buffer, position):
+    size = len(buffer)
+    while position < size and buffer[position] in _WHITESPACE:
+        position += 1
+    return position

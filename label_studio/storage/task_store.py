@@ -1,0 +1,603 @@
+"""The tasks of tasks.json as an offset table over the file: a task is decoded when asked for.
+
+Why this shape (1M image tasks, an 89 MB tasks.json, 2 cores; `python benchmarks/bench_core.py
+--sizes 1000000`): holding every task as a Python dict cost 874 bytes a task (887 MB at 1M)
+and a restart had to decode the whole file (10.7 s to the first answer). Measured
+alternatives:
+
+* orjson.loads of the whole file: 1.6 s and ~500 MB of dicts, every start;
+* the file memory-mapped: no copy, but a hand edit that truncates the file in place would
+  kill the server with SIGBUS on the next read, so reads use pread on a kept descriptor
+  (about 1 us each; a page of tasks is one read of the span holding them);
+* the byte offsets found by numpy passes over the bytes (json_offsets.py): 1.4 s at 1M,
+  done only when the file is new to us or changed behind our back;
+* the offsets persisted beside the file (.ls-tasks-index.*, 40 bytes a task, checked
+  against the file's stamp): a restart reads 40 MB of columns and no task JSON.
+
+So each task is one row of numpy columns (task_table.py): id, where its entry and value lie
+in the file, and what the indexes need without decoding it (its data keys, as an index into
+a short list of key sets, and its mean prediction score). 36 bytes a task in memory.
+
+Writes:
+* new tasks (ids above every stored one) are appended: the file's closing brace is
+  overwritten by ',"id":{...}...}'. A copy of the file with the tail added, renamed over it,
+  would cost time in the size of the file (60 ms at 1M: 100 imports of 1k, 6 s); so files
+  above APPEND_IN_PLACE_BYTES are extended in place, under an undo journal
+  (.ls-tasks-journal: the old size and tail, and a CRC of the new bytes), fsynced before the
+  file is touched. A start that finds a journal whose new bytes are not all there rolls the
+  file back, so after a crash the file is the old one or the new one. The one moment a
+  reader other than us could see a torn file is a kill during the single write() of the new
+  bytes; the next open by this program repairs it. Smaller files are copied and renamed.
+* any other change (a task edited, tasks deleted, predictions stored) writes a new file,
+  renamed over the old: runs of unchanged tasks are copied as byte ranges (in the kernel
+  when large), only the changed tasks are encoded.
+"""
+import os
+
+import numpy as np
+
+from .. import jsonio
+from ..errors import Conflict
+from ..task_index import mean_score
+from .files import TEMP_MARK, _replace_with, _write_all, atomic_write, read_bytes, stamp
+from .in_place import extend_in_place, journal_pending, recover_journal
+from .json_offsets import NotAnObject, scan_object
+from .task_table import RECORD, Table
+
+APPEND_IN_PLACE_BYTES = 8 << 20
+INDEX_FROM_BYTES = 1 << 20  # a smaller file is scanned in milliseconds: no index file
+INDEX_VERSION = 1
+DECODE_BATCH = 20000
+READ_SPAN = 1 << 20
+
+
+class TaskStore:
+    """{task id: task} read from one version of a JSON object file; see the module doc."""
+
+    def __init__(self, path, name):
+        self.path = path
+        self.name = name  # for messages: "tasks.json"
+        folder = os.path.dirname(path)
+        stem = os.path.basename(path).rsplit(".", 1)[0].lstrip(".")
+        self.index_path = os.path.join(folder, f".ls-index-{stem}.bin")
+        self.header_path = os.path.join(folder, f".ls-index-{stem}.json")
+        self.journal_path = os.path.join(folder, f".ls-journal-{stem}")
+        self.table = Table()
+        self.shapes = []
+        self._shape_ids = {}
+        self.warnings = []
+        self.stamp = None
+        self._fd = None
+        self._buffer = None   # the bytes served from when the file is not a plain object
+        self._end = None      # position of the file's closing '}'
+        self._entries = 0     # entries in the file (skipped ones too): the comma rule
+        self._dense = True    # the file's entries are the rows, in order, nothing between
+
+    # ------------------------------------------------------------------ opening
+
+    def open(self):
+        """(Re)reads the file: from the persisted index when it matches, else by a scan."""
+        self.close()
+        self.__init__(self.path, self.name)
+        file_stamp = stamp(self.path)
+        if file_stamp is None:
+            return self
+        if self._load_index(file_stamp):
+            return self
+        raw = read_bytes(self.path)
+        if raw is None:
+            return self
+        self._index_bytes(raw)
+        if self._buffer is None:
+            self._open_fd(file_stamp)
+            if self.stamp == file_stamp and not self.warnings:
+                self.save_index()  # a file with problems is read again at each start
+        return self
+
+    def needs_recovery(self):
+        return journal_pending(self.journal_path)
+
+    def recover(self):
+        """Finishes or undoes an append a dead writer left (call under the project lock)."""
+        recover_journal(self.path, self.journal_path)
+
+    def close(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _open_fd(self, expected):
+        fd = os.open(self.path, os.O_RDONLY)
+        st = os.fstat(fd)
+        self._fd = fd
+        self.stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if self.stamp != expected:  # replaced while we read it: read on the next sync
+            self.stamp = None
+
+    def _index_bytes(self, raw):
+        if not raw.strip():
+            return
+        try:
+            entries = scan_object(raw)
+        except NotAnObject:
+            self._from_other_json(raw)
+            return
+        except (ValueError, IndexError) as exc:
+            self.warnings.append(f"{self.name} is not valid JSON ({exc}); serving no tasks")
+            return
+        try:
+            self._rows_from_entries(raw, entries)
+        except jsonio.JSONDecodeError as exc:
+            self.__init__(self.path, self.name)
+            self.warnings.append(f"{self.name} is not valid JSON ({exc}); serving no tasks")
+
+    def _rows_from_entries(self, raw, entries):
+        """Decodes the entries a batch at a time: checks them, finds their ids, data keys and
+        scores; the tasks themselves are dropped again."""
+        count = len(entries)
+        ids = np.empty(count, dtype=np.int64)
+        keep = np.ones(count, dtype=bool)
+        shape = np.full(count, -1, dtype=np.int32)
+        score = np.full(count, np.nan)
+        key_start, separator = entries.key_start, entries.separator
+        for first in range(0, count, DECODE_BATCH):
+            last = min(first + DECODE_BATCH, count) - 1
+            body = raw[int(key_start[first]):int(separator[last])]
+            batch = jsonio.loads(b"{" + body + b"}")
+            if len(batch) == last - first + 1:
+                pairs = batch.items()
+            else:  # repeated keys: decode the entries one by one to keep them apart
+                pairs = [(jsonio.loads(raw[int(key_start[i]):int(entries.key_end[i])]),
+                          jsonio.loads(raw[int(entries.key_end[i]) + 1:int(separator[i])]
+                                       .lstrip(b" \t\r\n:")))
+                         for i in range(first, last + 1)]
+            for row, (key, task) in enumerate(pairs, first):
+                task_id = _int_key(key)
+                if task_id is None:
+                    self.warnings.append(f"{self.name}: skipped task with non-integer key "
+                                         f"{key!r}")
+                    keep[row] = False
+                    continue
+                if not isinstance(task, dict) or entries.value_start[row] < 0:
+                    self.warnings.append(f"{self.name}: skipped task {key}: not a JSON object")
+                    keep[row] = False
+                    continue
+                ids[row] = task_id
+                shape[row] = self._shape_id(task)
+                value = mean_score(task)
+                if value is not None:
+                    score[row] = value
+        self._entries = count
+        self._end = entries.end
+        columns = {
+            "id": ids, "start": key_start, "shape": shape, "score": score,
+            "voff": entries.value_start - key_start,
+            "vlen": entries.value_end - entries.value_start,
+        }
+        order = _last_of_each_id(ids, keep)
+        self._dense = bool(keep.all()) and len(order) == count and bool(
+            (order == np.arange(count)).all())
+        self.table = Table({name: column[order] for name, column in columns.items()})
+
+    def _from_other_json(self, raw):
+        """A file that is not a JSON object: the legacy list of tasks is served (ids from
+        each task's "id", else its position) from an object encoded in memory; it is written
+        as an object on the first change."""
+        try:
+            value = jsonio.loads(raw)
+        except ValueError as exc:
+            self.warnings.append(f"{self.name} is not valid JSON ({exc}); serving no tasks")
+            return
+        if not isinstance(value, list):
+            self.warnings.append(f"{self.name} must hold a JSON object of tasks; serving no "
+                                 "tasks")
+            return
+        tasks = {}
+        for position, task in enumerate(value):
+            if not isinstance(task, dict):
+                self.warnings.append(f"{self.name}: skipped item {position}: not a JSON object")
+                continue
+            task_id = task.get("id")
+            if isinstance(task_id, bool) or not isinstance(task_id, int) or task_id in tasks:
+                task_id = position
+            task["id"] = task_id
+            tasks[task_id] = task
+        ordered = sorted(tasks.items())
+        parts, columns = _encode(ordered, 1, self)
+        self._buffer = b"{" + b",".join(parts) + b"}"
+        self._end = len(self._buffer) - 1
+        self._entries = len(parts)
+        self.table = Table(columns)
+        self._dense = True
+
+    # ------------------------------------------------------------------ the index file
+
+    def _load_index(self, file_stamp):
+        raw = read_bytes(self.header_path)
+        try:
+            header = jsonio.loads(raw) if raw else None
+            if (not isinstance(header, dict) or header.get("version") != INDEX_VERSION
+                    or tuple(header["stamp"]) != file_stamp):
+                return False
+            count = header["count"]
+            if tuple(header["index_stamp"]) != _short_stamp(self.index_path):
+                return False  # the columns were written by another process since
+            records = np.fromfile(self.index_path, dtype=RECORD, count=count)
+            if len(records) != count:
+                return False
+            self.table = Table.from_records(records)
+            self.shapes = [tuple(keys) for keys in header["shapes"]]
+            self._shape_ids = {keys: i for i, keys in enumerate(self.shapes)}
+            self._end = header["end"]
+            self._entries = header["entries"]
+            self._dense = bool(header["dense"])
+        except (OSError, ValueError, TypeError, KeyError):
+            self.__init__(self.path, self.name)
+            return False
+        self._open_fd(file_stamp)
+        return self.stamp is not None
+
+    def save_index(self, appended=0):
+        """Persists the columns (derived data: atomic, no fsync). `appended`: only the last
+        rows are new since the last save, so only they are written."""
+        if self.stamp is None or self._buffer is not None or self.stamp[2] < INDEX_FROM_BYTES:
+            return
+        try:
+            if appended and os.path.getsize(self.index_path) == (
+                    (len(self.table) - appended) * RECORD.itemsize):
+                with open(self.index_path, "ab") as f:
+                    f.write(self.table.records()[-appended:].tobytes())
+            else:
+                atomic_write(self.index_path, self.table.records().tobytes(), durable=False)
+        except OSError:
+            return
+        header = {"version": INDEX_VERSION, "stamp": list(self.stamp), "count": len(self.table),
+                  "shapes": [list(keys) for keys in self.shapes],
+                  "index_stamp": list(_short_stamp(self.index_path)),
+                  "end": self._end, "entries": self._entries, "dense": self._dense}
+        atomic_write(self.header_path, jsonio.dumps(header), durable=False)
+
+    # ------------------------------------------------------------------ reading
+
+    def __len__(self):
+        return len(self.table)
+
+    def __bool__(self):
+        return len(self.table) > 0
+
+    def __contains__(self, task_id):
+        return isinstance(task_id, int) and self.table.position(task_id) >= 0
+
+    def __iter__(self):
+        return iter(self.table.id.tolist())
+
+    def __reversed__(self):
+        return iter(self.table.id[::-1].tolist())
+
+    def keys(self):
+        return self.table.id.tolist()
+
+    def last_id(self, default=-1):
+        return int(self.table.id[-1]) if len(self.table) else default
+
+    def __getitem__(self, task_id):
+        row = self.table.position(task_id) if isinstance(task_id, int) else -1
+        if row < 0:
+            raise KeyError(task_id)
+        return self._decode_rows(row, row + 1)[0]
+
+    def get(self, task_id, default=None):
+        try:
+            return self[task_id]
+        except KeyError:
+            return default
+
+    def items(self, batch=2000):
+        for first in range(0, len(self.table), batch):
+            last = min(first + batch, len(self.table))
+            ids = self.table.id[first:last].tolist()
+            yield from zip(ids, self._decode_rows(first, last))
+
+    def many(self, task_ids):
+        """{id: task} of the known ones among `task_ids`, in the order given; neighbours in
+        the file are read together."""
+        wanted = np.fromiter(task_ids, dtype=np.int64)
+        rows = np.searchsorted(self.table.id, wanted)
+        rows = np.minimum(rows, max(len(self.table) - 1, 0))
+        found = (self.table.id[rows] == wanted) if len(self.table) else \
+            np.zeros(len(wanted), dtype=bool)
+        rows = rows[found]
+        if not len(rows):
+            return {}
+        if bool((np.diff(rows) == 1).all()):
+            tasks = self._decode_rows(int(rows[0]), int(rows[-1]) + 1)
+        else:
+            tasks = [self._decode_rows(row, row + 1)[0] for row in rows.tolist()]
+        return dict(zip(self.table.id[rows].tolist(), tasks))
+
+    def values(self):
+        return (task for _, task in self.items())
+
+    def _decode_rows(self, first, last):
+        """The tasks of rows [first, last): one read of the file when they are neighbours in
+        it (a page of a listing, a batch of an export), else one read each."""
+        table = self.table
+        starts = table.start[first:last] + table.voff[first:last]
+        ends = starts + table.vlen[first:last]
+        ids = table.id[first:last].tolist()
+        if last - first > 1 and bool((starts[1:] >= ends[:-1]).all()) and \
+                int(ends[-1] - starts[0]) <= 64 * READ_SPAN:
+            base = int(starts[0])
+            data = memoryview(self._read(base, int(ends[-1]) - base))
+            return [self._decode_one(data[a:b], task_id) for a, b, task_id in
+                    zip((starts - base).tolist(), (ends - base).tolist(), ids)]
+        return [self._decode_one(self._read(a, b - a), task_id)
+                for a, b, task_id in zip(starts.tolist(), ends.tolist(), ids)]
+
+    def _decode_one(self, raw, task_id):
+        try:
+            task = jsonio.loads(raw)
+        except ValueError:
+            task = None
+        if not isinstance(task, dict):
+            # the file changed under us (an edit in place): re-read it on the next sync
+            self.stamp = ("changed",)
+            _remove_quietly(self.header_path)
+            raise Conflict(f"{self.name} changed while it was read; try again")
+        task["id"] = task_id
+        return task
+
+    def _read(self, offset, length):
+        if self._buffer is not None:
+            return self._buffer[offset:offset + length]
+        if self._fd is None:
+            return b""
+        return os.pread(self._fd, length, offset)
+
+    # ------------------------------------------------------------------ derived data
+
+    def _shape_id(self, task):
+        data = task.get("data")
+        keys = tuple(data) if data.__class__ is dict else ()
+        shape = self._shape_ids.get(keys)
+        if shape is None:
+            shape = self._shape_ids[keys] = len(self.shapes)
+            self.shapes.append(keys)
+        return shape
+
+    def key_counts(self):
+        """{data key: number of tasks whose data has it}."""
+        counts = np.bincount(self.table.shape[self.table.shape >= 0],
+                             minlength=len(self.shapes))
+        out = {}
+        for keys, n in zip(self.shapes, counts.tolist()):
+            if n:
+                for key in keys:
+                    out[key] = out.get(key, 0) + n
+        return out
+
+    def scores(self):
+        """(ids, scores) of the tasks with a prediction score."""
+        has = ~np.isnan(self.table.score)
+        return self.table.id[has], self.table.score[has]
+
+    def score_of(self, task_id):
+        row = self.table.position(task_id)
+        if row < 0:
+            return None
+        value = float(self.table.score[row])
+        return None if value != value else value
+
+    # ------------------------------------------------------------------ writing
+
+    @property
+    def writable_in_place(self):
+        return (self._fd is not None and self._buffer is None and self._end is not None
+                and self.stamp is not None and self.stamp[2] >= APPEND_IN_PLACE_BYTES)
+
+    def append(self, new_tasks):
+        """Adds [(id, task)] with ids above every stored one (see the module doc)."""
+        if not new_tasks:
+            return
+        if len(self.table) and new_tasks[0][0] <= self.last_id():
+            raise ValueError("appended ids must be above the stored ones")
+        if not self.writable_in_place:
+            self.rewrite(dict(new_tasks))
+            return
+        parts, columns = _encode(new_tasks, 0, self)
+        written = extend_in_place(self.path, self.journal_path, self._end, self._entries > 0,
+                                  b",".join(parts))
+        base = self._end + (1 if self._entries else 0)
+        columns["start"] = columns["start"] + base
+        self.table.append(columns)
+        self._end += written - 1
+        self._entries += len(parts)
+        st = os.fstat(self._fd)
+        self.stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        self.save_index(appended=len(parts))
+
+    def rewrite(self, changes, durable=True):
+        """Writes a new file: `changes` is {id: task, or None to delete}; every other task
+        keeps its bytes. Ids may be new (any value)."""
+        table = self.table
+        ids = table.id
+        deleted = np.array([i for i, task in changes.items() if task is None], dtype=np.int64)
+        changed = sorted((i, task) for i, task in changes.items() if task is not None)
+        changed_ids = np.array([i for i, _ in changed], dtype=np.int64)
+        keep = ~np.isin(ids, np.concatenate([deleted, changed_ids]))
+        kept_rows = np.flatnonzero(keep)
+        parts, new_columns = _encode(changed, 0, self)
+        # where each changed task goes among the kept ones (ids ascending)
+        slots = np.searchsorted(ids[kept_rows], changed_ids)
+        pieces = []  # ("rows", first, last) of kept rows, or ("new", index)
+        previous = 0
+        for index, slot in enumerate(slots.tolist()):
+            if slot > previous:
+                pieces.extend(self._runs(kept_rows[previous:slot]))
+            pieces.append(("new", index))
+            previous = slot
+        if previous < len(kept_rows):
+            pieces.extend(self._runs(kept_rows[previous:]))
+        starts_out = []
+        order_columns = []
+        position = [1]
+
+        def fill(fd):
+            out = _Writer(fd)
+            out.write(b"{")
+            for n, piece in enumerate(pieces):
+                if n:
+                    out.write(b",")
+                if piece[0] == "new":
+                    index = piece[1]
+                    starts_out.append(np.array([out.position], dtype=np.int64))
+                    order_columns.append(("new", index))
+                    out.write(parts[index])
+                    continue
+                _, first, last = piece
+                span_start = int(table.start[first])
+                span_end = int(table.start[last - 1] + table.voff[last - 1]
+                               + table.vlen[last - 1])
+                starts_out.append(table.start[first:last] - span_start + out.position)
+                order_columns.append(("rows", first, last))
+                out.copy(self, span_start, span_end - span_start)
+            out.write(b"}")
+            out.flush()
+            position[0] = out.position
+
+        _replace_with(self.path, fill, durable)
+        merged = {name: [] for name in ("id", "voff", "vlen", "shape", "score")}
+        for item in order_columns:
+            for name in merged:
+                if item[0] == "new":
+                    merged[name].append(new_columns[name][item[1]:item[1] + 1])
+                else:
+                    merged[name].append(getattr(table, name)[item[1]:item[2]])
+        columns = {name: np.concatenate(arrays) if arrays else np.empty(0, dtype=np.int64)
+                   for name, arrays in merged.items()}
+        columns["start"] = (np.concatenate(starts_out) if starts_out
+                            else np.empty(0, dtype=np.int64))
+        self.close()
+        self._buffer = None
+        self.table = Table(columns)
+        self._end = position[0] - 1
+        self._entries = len(self.table)
+        self._dense = True
+        self._open_fd(stamp(self.path))
+        self.save_index()
+
+    def _runs(self, rows):
+        """Kept rows as ("rows", first, last) pieces that are contiguous in the file."""
+        if not len(rows):
+            return []
+        if not self._dense:
+            return [("rows", r, r + 1) for r in rows.tolist()]
+        breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+        bounds = np.concatenate([[0], breaks, [len(rows)]])
+        return [("rows", int(rows[a]), int(rows[b - 1]) + 1)
+                for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+
+    def clear(self):
+        self.rewrite({task_id: None for task_id in self.table.id.tolist()})
+
+
+class _Writer:
+    """Buffered writes to a file descriptor; long byte ranges of the store are copied."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.position = 0
+        self._chunks = []
+        self._size = 0
+
+    def write(self, data):
+        self._chunks.append(data)
+        self._size += len(data)
+        self.position += len(data)
+        if self._size >= READ_SPAN:
+            self.flush()
+
+    def copy(self, store, offset, length):
+        if store._buffer is not None or length < READ_SPAN:
+            self.write(store._read(offset, length))
+            return
+        self.flush()
+        done = 0
+        while done < length:
+            try:
+                copied = os.copy_file_range(store._fd, self.fd, length - done, offset + done)
+            except OSError:
+                copied = os.write(self.fd, os.pread(store._fd, min(length - done, READ_SPAN),
+                                                    offset + done))
+            if copied <= 0:
+                raise OSError(f"could not copy {store.name} ({done} of {length} bytes)")
+            done += copied
+        self.position += length
+
+    def flush(self):
+        if self._chunks:
+            _write_all(self.fd, b"".join(self._chunks))
+            self._chunks = []
+            self._size = 0
+
+
+def _encode(pairs, base, store):
+    """Entry bytes ('"id":{...}') of [(id, task)] and their columns; starts are relative to
+    `base` plus the commas between entries."""
+    parts = [b'"%d":' % task_id + jsonio.dumps(task) for task_id, task in pairs]
+    count = len(parts)
+    lengths = np.fromiter((len(p) for p in parts), dtype=np.int64, count=count)
+    key_lengths = np.fromiter((len(b'"%d":' % task_id) for task_id, _ in pairs),
+                              dtype=np.int64, count=count)
+    starts = np.zeros(count, dtype=np.int64)
+    if count:
+        starts[1:] = np.cumsum(lengths + 1)[:-1]
+    scores = [mean_score(task) for _, task in pairs]
+    columns = {
+        "id": np.fromiter((task_id for task_id, _ in pairs), dtype=np.int64, count=count),
+        "start": starts + base,
+        "voff": key_lengths,
+        "vlen": lengths - key_lengths,
+        "shape": np.fromiter((store._shape_id(task) for _, task in pairs), dtype=np.int32,
+                             count=count),
+        "score": np.array([np.nan if s is None else s for s in scores], dtype=np.float64),
+    }
+    return parts, columns
+
+
+def _short_stamp(path):
+    found = stamp(path)
+    return (found[0], found[2]) if found else ()
+
+
+def _remove_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _int_key(key):
+    try:
+        return int(key)
+    except (TypeError, ValueError):
+        return None
+
+
+def _last_of_each_id(ids, keep):
+    """Row numbers, ascending by id, of the last kept entry of each id (JSON's last wins)."""
+    rows = np.flatnonzero(keep)
+    if not len(rows):
+        return rows
+    kept_ids = ids[rows]
+    if len(kept_ids) < 2 or bool((kept_ids[1:] > kept_ids[:-1]).all()):
+        return rows
+    order = np.argsort(kept_ids, kind="stable")
+    sorted_ids = kept_ids[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = sorted_ids[1:] != sorted_ids[:-1]
+    return rows[order[last]]
+
+
+def is_store_file(name):
+    return name.startswith((".ls-index-", ".ls-journal-")) or name.startswith(TEMP_MARK)

@@ -1,0 +1,213 @@
+"""The compact task store over tasks.json: odd legacy files, the persisted index, appends in
+place under the undo journal, rewrites that copy untouched tasks byte for byte."""
+import json
+import os
+
+import pytest
+
+from label_studio.storage import in_place, json_offsets, task_store
+from label_studio.storage.task_store import TaskStore
+from label_studio.storage.tasks_json import TasksJson
+
+
+def write(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def served(store):
+    return {task_id: task for task_id, task in store.items()}
+
+
+def expected_from(text):
+    """What json.loads makes of the file: object keys as ids (last wins), objects only."""
+    out = {}
+    for key, task in json.loads(text).items():
+        if isinstance(task, dict):
+            out[int(key)] = {**task, "id": int(key)}
+    return dict(sorted(out.items()))
+
+
+ODD = {
+    "10": {"id": 999, "data": {"text": "quote \" brace } bracket ] colon : comma ,"}},
+    "2": {"data": {"text": "\u00e9t\u00e9 \u2603 \\ backslash at end \\"}, "meta": {"0": {"1": [1, {"2": 3}]}}},
+    "7": {"data": {"image": "/data/upload/a.jpg"}, "predictions": [{"score": 0.25, "result": []},
+                                                                  {"score": 0.75, "result": []}]},
+    "3": {},
+    "1000000000000": {"data": {"n": [1.5, -2e10, None, True]}},
+}
+
+
+@pytest.mark.parametrize("indent", [None, 2, "\t"])
+def test_odd_legacy_files_are_served_as_json_reads_them(tmp_path, indent):
+    text = json.dumps(ODD, indent=indent, ensure_ascii=indent is None)
+    path = str(tmp_path / "tasks.json")
+    write(path, text)
+    store = TaskStore(path, "tasks.json").open()
+    assert store.warnings == []
+    assert served(store) == expected_from(text)
+    assert list(store) == [2, 3, 7, 10, 1000000000000]  # ids with gaps, in id order
+    assert store[10]["id"] == 10  # the key wins over a stale "id" inside
+    assert store.score_of(7) == 0.5 and store.score_of(2) is None
+    assert store.key_counts() == {"text": 2, "image": 1, "n": 1}
+
+
+def test_blocks_split_anywhere(tmp_path, monkeypatch):
+    text = json.dumps(ODD, indent=2)
+    path = str(tmp_path / "tasks.json")
+    write(path, text)
+    for block in (1, 2, 3, 5, 64):
+        monkeypatch.setattr(json_offsets, "BLOCK", block)
+        entries = json_offsets.scan_object(text.encode(), block=block)
+        assert len(entries) == len(ODD)
+    assert served(TaskStore(path, "tasks.json").open()) == expected_from(text)
+
+
+def test_repeated_keys_and_non_objects(tmp_path):
+    text = '{"1": {"data": {"a": 1}}, "x": {}, "2": 5, "1": {"data": {"a": 2}}, "01": {"z": 1}}'
+    path = str(tmp_path / "tasks.json")
+    write(path, text)
+    store = TaskStore(path, "tasks.json").open()
+    assert served(store) == {1: {"z": 1, "id": 1}}  # "01" is id 1 too, and comes last
+    assert any("non-integer key 'x'" in w for w in store.warnings)
+    assert any("task 2: not a JSON object" in w for w in store.warnings)
+
+
+def test_a_legacy_list_is_served_and_written_back_as_an_object(tmp_path):
+    path = str(tmp_path / "tasks.json")
+    write(path, json.dumps([{"id": 5, "data": {"t": "a"}}, {"data": {"t": "b"}}, 3]))
+    source = TasksJson(str(tmp_path), ".")
+    store, warnings = source.load()
+    assert served(store) == {5: {"id": 5, "data": {"t": "a"}}, 1: {"id": 1, "data": {"t": "b"}}}
+    source.rewrite({5: None})
+    with open(path) as f:
+        assert json.load(f) == {"1": {"id": 1, "data": {"t": "b"}}}
+
+
+@pytest.mark.parametrize("text", ['{"1": {}} trailing', '{"1": {"a": }', '{"1": {}', "[1, 2"])
+def test_broken_files_serve_nothing_and_say_why(tmp_path, text):
+    path = str(tmp_path / "tasks.json")
+    write(path, text)
+    store = TaskStore(path, "tasks.json").open()
+    assert len(store) == 0 and store.warnings
+
+
+def test_a_restart_reads_the_persisted_index_not_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(task_store, "INDEX_FROM_BYTES", 0)
+    path = str(tmp_path / "tasks.json")
+    write(path, json.dumps({str(i): {"data": {"i": i}} for i in range(50)}))
+    TaskStore(path, "tasks.json").open()
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("scanned the file again")
+    monkeypatch.setattr(task_store, "scan_object", no_scan)
+    store = TaskStore(path, "tasks.json").open()
+    assert store[49] == {"data": {"i": 49}, "id": 49} and len(store) == 50
+
+
+def test_a_hand_edit_is_seen_and_reindexed(tmp_path, monkeypatch):
+    monkeypatch.setattr(task_store, "INDEX_FROM_BYTES", 0)
+    path = str(tmp_path / "tasks.json")
+    write(path, json.dumps({str(i): {"data": {"i": i}} for i in range(5)}))
+    TaskStore(path, "tasks.json").open()
+    # an edit in place, same inode, same length: only the mtime tells
+    with open(path, "r+") as f:
+        text = f.read().replace('"i": 3', '"i": 8')
+        f.seek(0)
+        f.write(text)
+    os.utime(path, ns=(1, 1))
+    store = TaskStore(path, "tasks.json").open()
+    assert store[3] == {"data": {"i": 8}, "id": 3}
+
+
+def make_source(tmp_path, count=20, indent=None):
+    with open(tmp_path / "tasks.json", "w") as f:
+        json.dump({str(i): {"data": {"i": i}} for i in range(count)}, f, indent=indent)
+    source = TasksJson(str(tmp_path), "proj")
+    source.load()
+    return source
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+@pytest.mark.parametrize("in_place_from", [0, 1 << 40])
+def test_appends_keep_both_files_legacy_json(tmp_path, monkeypatch, in_place_from):
+    monkeypatch.setattr(task_store, "INDEX_FROM_BYTES", 0)
+    monkeypatch.setattr(task_store, "APPEND_IN_PLACE_BYTES", in_place_from)
+    monkeypatch.setattr("label_studio.storage.tasks_json.APPEND_IN_PLACE_BYTES", in_place_from)
+    source = make_source(tmp_path, indent=2)
+    source.rewrite({0: {"data": {"i": "zero"}}})  # the map is ours from here on
+    inode = os.stat(tmp_path / "tasks.json").st_ino
+    for batch in range(3):
+        first = 20 + batch * 5
+        source.append([(i, {"data": {"i": i, "t": "\u00e9"}, "id": i})
+                           for i in range(first, first + 5)])
+    tasks = read_json(tmp_path / "tasks.json")
+    assert list(tasks) == [str(i) for i in range(35)]
+    assert tasks["34"] == {"data": {"i": 34, "t": "\u00e9"}, "id": 34}
+    assert (os.stat(tmp_path / "tasks.json").st_ino == inode) == (in_place_from == 0)
+    assert read_json(tmp_path / "source.json")["34"] == {"key": "proj/tasks.json/34",
+                                                          "exists": True}
+    assert len(read_json(tmp_path / "source.json")) == 35
+    reopened, _ = TasksJson(str(tmp_path), "proj").load()
+    assert served(reopened) == {int(k): {**v, "id": int(k)} for k, v in tasks.items()}
+    assert served(source.store) == served(reopened)
+
+
+def test_a_rewrite_copies_untouched_tasks_byte_for_byte(tmp_path):
+    source = make_source(tmp_path, indent=4)
+    with open(tmp_path / "tasks.json") as f:
+        untouched = f.read().split('"5": ')[1].split("}\n    }")[0]
+    source.rewrite({3: None, 7: {"data": {"new": True}, "id": 7}, 100: {"data": {"i": 100}}})
+    with open(tmp_path / "tasks.json") as f:
+        text = f.read()
+    assert untouched in text  # task 5 kept its indentation: copied, not re-encoded
+    tasks = json.loads(text)
+    assert list(tasks) == [str(i) for i in range(20) if i != 3] + ["100"]
+    assert tasks["7"] == {"data": {"new": True}, "id": 7}
+    assert tasks["100"] == {"data": {"i": 100}}  # stored as given; served with its id
+    assert served(source.store) == {int(k): {**v, "id": int(k)} for k, v in tasks.items()}
+    assert list(read_json(tmp_path / "source.json")) == list(tasks)
+
+
+def kill_mid_append(source, new_tasks, written_share):
+    """What a writer killed after writing the journal and part of the new bytes leaves."""
+    store = source.store
+    entries = b",".join(b'"%d":' % i + json.dumps(t).encode() for i, t in new_tasks)
+    payload = b"," + entries + b"}"
+    size = os.path.getsize(store.path)
+    with open(store.path, "rb") as f:
+        f.seek(store._end)
+        tail = f.read()
+    in_place.write_journal(store.journal_path, size, store._end, tail, payload)
+    fd = os.open(store.path, os.O_WRONLY)
+    os.pwrite(fd, payload[:int(len(payload) * written_share)], store._end)
+    os.close(fd)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.99])
+def test_a_torn_append_is_rolled_back_at_the_next_open(tmp_path, share):
+    source = make_source(tmp_path)
+    with open(tmp_path / "tasks.json", "rb") as f:
+        before = f.read()
+    kill_mid_append(source, [(20, {"data": {"i": 20}}), (21, {"data": {"i": 21}})], share)
+    reopened = TasksJson(str(tmp_path), ".")
+    assert reopened.needs_recovery()
+    reopened.recover()
+    with open(tmp_path / "tasks.json", "rb") as f:
+        assert f.read() == before
+    store, warnings = reopened.load()
+    assert warnings == [] and len(store) == 20 and not reopened.needs_recovery()
+
+
+def test_a_complete_append_whose_journal_was_not_cleared_is_kept(tmp_path):
+    source = make_source(tmp_path)
+    kill_mid_append(source, [(20, {"data": {"i": 20}})], 1.0)
+    reopened = TasksJson(str(tmp_path), ".")
+    reopened.recover()
+    store, _ = reopened.load()
+    assert store[20] == {"data": {"i": 20}, "id": 20}
+    assert len(read_json(tmp_path / "tasks.json")) == 21
