@@ -1,6 +1,9 @@
 """Every bucket-like storage client against its real server (moto, gcp-storage-emulator,
 Azurite, redis-server): the same contract for each, then what only some can do."""
 import itertools
+import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -143,3 +146,16 @@ def test_a_server_that_is_down_is_unavailable_and_says_no_secret(kind, monkeypat
         assert opened.read("k2.json") == b"2"
     finally:
         server.stop()
+
+
+def test_the_server_starts_without_importing_any_sdk():
+    """The SDKs are imported when a client of their type is opened: they cost the start ~0.6 s
+    and tens of MB, and most projects use none."""
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    code = ("import sys, label_studio.server\n"
+            "print([m for m in ('boto3', 'botocore', 'redis', 'azure', 'google.cloud')"
+            " if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

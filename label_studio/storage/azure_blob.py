@@ -7,22 +7,27 @@ Credentials, the first found: the `connection_string` param, the `account_name` 
 """
 import datetime
 import os
+from types import SimpleNamespace
 
-from .base import Client, ObjectInfo, StorageError, StorageUnavailable, require_sdk
+from .base import Client, ObjectInfo, StorageError, StorageUnavailable, lazy_sdk
 from .forms import CLOUD_SOURCE, LOCAL_COPY, PATH, StorageType, prefix_field
-
-try:
-    from azure.core import exceptions as azure_errors
-    from azure.storage.blob import (BlobSasPermissions, ContainerClient, ContentSettings,
-                                    LinearRetry, generate_blob_sas)
-    UNREACHABLE = (azure_errors.ServiceRequestError, azure_errors.ServiceResponseError,
-                   azure_errors.IncompleteReadError)
-except ImportError:
-    ContainerClient = None
 
 CONNECTION = {"connection_timeout": 3, "read_timeout": 15}  # seconds
 ENV_CONNECTION_STRING = "AZURE_STORAGE_CONNECTION_STRING"
 ENV_ACCOUNT_NAME, ENV_ACCOUNT_KEY = "AZURE_BLOB_ACCOUNT_NAME", "AZURE_BLOB_ACCOUNT_KEY"
+
+
+@lazy_sdk("azure-blob", "azure", "azure-storage-blob")
+def _sdk():
+    from azure.core import exceptions as errors
+    from azure.storage.blob import (BlobSasPermissions, ContainerClient, ContentSettings,
+                                    LinearRetry, generate_blob_sas)
+    unreachable = (errors.ServiceRequestError, errors.ServiceResponseError,
+                   errors.IncompleteReadError)
+    return SimpleNamespace(
+        BlobSasPermissions=BlobSasPermissions, ContainerClient=ContainerClient,
+        ContentSettings=ContentSettings, LinearRetry=LinearRetry,
+        generate_blob_sas=generate_blob_sas, errors=errors, UNREACHABLE=unreachable)
 
 
 class AzureBlobClient(Client):
@@ -30,15 +35,16 @@ class AzureBlobClient(Client):
     can_sign = True
 
     def __init__(self, path, params):
-        require_sdk(ContainerClient, "azure-blob", "azure", "azure-storage-blob")
+        _sdk()  # MissingExtra first when the SDK is not installed
         super().__init__(path, params)
         self._account_key = None  # for SAS tokens
         self._container = self._open(params)
 
     def _open(self, params):
+        sdk = _sdk()
         # fail fast: the SDK's default retries wait 15 s and more
-        options = dict(CONNECTION, retry_policy=LinearRetry(backoff=1, retry_total=2,
-                                                            random_jitter_range=0.5))
+        options = dict(CONNECTION, retry_policy=sdk.LinearRetry(backoff=1, retry_total=2,
+                                                                random_jitter_range=0.5))
         connection_string = params.get("connection_string")
         name, key = params.get("account_name"), params.get("account_key")
         if not connection_string and not (name and key):
@@ -48,9 +54,9 @@ class AzureBlobClient(Client):
             return self._from_connection_string(connection_string, options)
         if name and key:
             self._account_key = key
-            return ContainerClient(f"https://{name}.blob.core.windows.net", self.path,
-                                   credential={"account_name": name, "account_key": key},
-                                   **options)
+            return sdk.ContainerClient(f"https://{name}.blob.core.windows.net", self.path,
+                                       credential={"account_name": name, "account_key": key},
+                                       **options)
         raise StorageError(f"{self.location}: no Azure credentials: set "
                            f"{ENV_CONNECTION_STRING}, or {ENV_ACCOUNT_NAME} and "
                            f"{ENV_ACCOUNT_KEY}, or give the connection_string param")
@@ -58,8 +64,8 @@ class AzureBlobClient(Client):
     def _from_connection_string(self, connection_string, options):
         self._account_key = _connection_string_fields(connection_string).get("AccountKey")
         try:
-            return ContainerClient.from_connection_string(connection_string, self.path,
-                                                          **options)
+            return _sdk().ContainerClient.from_connection_string(connection_string, self.path,
+                                                                 **options)
         except ValueError:  # its message may quote the string: not repeated
             raise StorageError(f"{self.location}: the Azure connection string is "
                                f"malformed") from None
@@ -67,13 +73,13 @@ class AzureBlobClient(Client):
     def _call(self, what, method, *args, **kwargs):
         try:
             return method(*args, **kwargs)
-        except azure_errors.AzureError as exc:
+        except _sdk().errors.AzureError as exc:
             raise self._wrap(what, exc) from None
 
     def _wrap(self, what, exc):
         """The StorageError or StorageUnavailable for an SDK exception."""
         status = getattr(exc, "status_code", None) or 0
-        if isinstance(exc, UNREACHABLE) or status >= 500:
+        if isinstance(exc, _sdk().UNREACHABLE) or status >= 500:
             return StorageUnavailable(f"{self.location}: {what} failed, the server did not "
                                       f"answer ({_reason(exc)})")
         return StorageError(f"{self.location}: {what} failed ({_reason(exc)})")
@@ -86,25 +92,25 @@ class AzureBlobClient(Client):
             for blob in self._container.list_blobs(name_starts_with=prefix or None):
                 if not blob.name.endswith("/"):  # a "folder" placeholder
                     yield ObjectInfo(blob.name, blob.etag or "")
-        except azure_errors.AzureError as exc:  # pages are fetched while iterating
+        except _sdk().errors.AzureError as exc:  # pages are fetched while iterating
             raise self._wrap("listing", exc) from None
 
     def read(self, key):
         try:
             return self._container.download_blob(key).readall()
-        except azure_errors.AzureError as exc:
+        except _sdk().errors.AzureError as exc:
             if _is_missing_blob(exc):
                 return None
             raise self._wrap(f'reading "{key}"', exc) from None
 
     def write(self, key, data):
         self._call(f'writing "{key}"', self._container.upload_blob, key, data, overwrite=True,
-                   content_settings=ContentSettings(content_type="application/json"))
+                   content_settings=_sdk().ContentSettings(content_type="application/json"))
 
     def delete(self, key):
         try:
             self._container.delete_blob(key)
-        except azure_errors.AzureError as exc:
+        except _sdk().errors.AzureError as exc:
             if not _is_missing_blob(exc):
                 raise self._wrap(f'deleting "{key}"', exc) from None
 
@@ -114,10 +120,12 @@ class AzureBlobClient(Client):
             raise StorageError(f"{self.location}: signed URLs need the storage account key "
                                f"(AccountKey in the connection string, or account_key)")
         expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=ttl)
+        sdk = _sdk()
         try:
-            token = generate_blob_sas(self._container.account_name, self.path, key,
-                                      account_key=self._account_key,
-                                      permission=BlobSasPermissions(read=True), expiry=expiry)
+            token = sdk.generate_blob_sas(self._container.account_name, self.path, key,
+                                          account_key=self._account_key,
+                                          permission=sdk.BlobSasPermissions(read=True),
+                                          expiry=expiry)
         except ValueError:  # not base64
             raise StorageError(f"{self.location}: the storage account key is "
                                f"malformed") from None
@@ -135,7 +143,7 @@ def _connection_string_fields(connection_string):
 
 def _is_missing_blob(exc):
     """A 404 for the blob, not for its container."""
-    return (isinstance(exc, azure_errors.ResourceNotFoundError)
+    return (isinstance(exc, _sdk().errors.ResourceNotFoundError)
             and _code(exc) == "BlobNotFound")
 
 

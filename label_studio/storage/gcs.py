@@ -9,11 +9,18 @@ uses anonymous credentials by itself, and signed URLs are signed with a throwawa
 import datetime
 import functools
 import os
+from types import SimpleNamespace
 
-from .base import Client, ObjectInfo, StorageError, StorageUnavailable, require_sdk
+from .base import Client, ObjectInfo, StorageError, StorageUnavailable, lazy_sdk
 from .forms import CLOUD_SOURCE, LOCAL_COPY, PATH, StorageType, prefix_field
 
-try:
+TIMEOUT = (3, 15)  # (connect, read) seconds
+MAX_SIGNED_TTL = 7 * 24 * 3600  # V4 signed URLs live a week at most
+KEY_FILE_PARAM = "google_application_credentials"
+
+
+@lazy_sdk("gcs", "gcs", "google-cloud-storage")
+def _sdk():
     import google.auth.credentials
     import requests
     from google.api_core import exceptions as api_errors
@@ -21,22 +28,20 @@ try:
     from google.cloud import storage
     from google.cloud.storage.retry import DEFAULT_RETRY
     from google.oauth2 import service_account
-    # retried (connection errors, 429, 5xx) for at most ~5 s, then RetryError
-    RETRY = DEFAULT_RETRY.with_deadline(5.0).with_delay(initial=0.5, maximum=2.0)
-    UNREACHABLE = (api_errors.RetryError, api_errors.ServerError,
+    # DataCorruption: a download whose checksum does not match (google-resumable-media)
+    from google.resumable_media import DataCorruption
+    unreachable = (api_errors.RetryError, api_errors.ServerError,
                    api_errors.TooManyRequests, auth_errors.TransportError,
                    requests.ConnectionError, requests.Timeout,
                    requests.exceptions.ChunkedEncodingError)
-    # DataCorruption: a download whose checksum does not match (google-resumable-media)
-    from google.resumable_media import DataCorruption
-    SDK_ERRORS = UNREACHABLE + (api_errors.GoogleAPICallError, auth_errors.GoogleAuthError,
-                                DataCorruption)
-except ImportError:
-    storage = None
-
-TIMEOUT = (3, 15)  # (connect, read) seconds
-MAX_SIGNED_TTL = 7 * 24 * 3600  # V4 signed URLs live a week at most
-KEY_FILE_PARAM = "google_application_credentials"
+    return SimpleNamespace(
+        storage=storage, service_account=service_account, api_errors=api_errors,
+        auth_errors=auth_errors, Signing=google.auth.credentials.Signing,
+        # retried (connection errors, 429, 5xx) for at most ~5 s, then RetryError
+        RETRY=DEFAULT_RETRY.with_deadline(5.0).with_delay(initial=0.5, maximum=2.0),
+        UNREACHABLE=unreachable,
+        SDK_ERRORS=unreachable + (api_errors.GoogleAPICallError, auth_errors.GoogleAuthError,
+                                  DataCorruption))
 
 
 class NotFound(StorageError):
@@ -49,7 +54,7 @@ class GCSClient(Client):
     can_list_after = True
 
     def __init__(self, path, params):
-        require_sdk(storage, "gcs", "gcs", "google-cloud-storage")
+        _sdk()  # MissingExtra first when the SDK is not installed
         super().__init__(path, params)
         self._emulator = bool(os.environ.get("STORAGE_EMULATOR_HOST"))
         self._gcs = self._open(params)
@@ -58,10 +63,11 @@ class GCSClient(Client):
     def _open(self, params):
         # no project needed: only bucket and object calls are made
         project = params.get("project") or None
+        sdk = _sdk()
         try:
             credentials = self._key_file_credentials(params.get(KEY_FILE_PARAM))
-            return storage.Client(project=project, credentials=credentials)
-        except auth_errors.DefaultCredentialsError:
+            return sdk.storage.Client(project=project, credentials=credentials)
+        except sdk.auth_errors.DefaultCredentialsError:
             raise StorageError(f"{self.location}: no Google Cloud credentials found: set "
                                f"GOOGLE_APPLICATION_CREDENTIALS to a service account key file "
                                f"or give the {KEY_FILE_PARAM} param") from None
@@ -70,7 +76,7 @@ class GCSClient(Client):
         if not key_file:
             return None
         try:
-            return service_account.Credentials.from_service_account_file(key_file)
+            return _sdk().service_account.Credentials.from_service_account_file(key_file)
         except (OSError, ValueError, KeyError) as exc:
             # the error names a missing field or the OS reason, never the key itself
             reason = exc.strerror if isinstance(exc, OSError) else type(exc).__name__
@@ -78,17 +84,19 @@ class GCSClient(Client):
                                f"service account key ({reason})") from None
 
     def _call(self, what, method, *args, **kwargs):
+        sdk = _sdk()
         try:
-            return method(*args, timeout=TIMEOUT, retry=RETRY, **kwargs)
-        except SDK_ERRORS as exc:
+            return method(*args, timeout=TIMEOUT, retry=sdk.RETRY, **kwargs)
+        except sdk.SDK_ERRORS as exc:
             raise self._wrap(what, exc) from None
 
     def _wrap(self, what, exc):
         """The StorageError or StorageUnavailable for an SDK exception."""
-        if isinstance(exc, UNREACHABLE):
+        sdk = _sdk()
+        if isinstance(exc, sdk.UNREACHABLE):
             return StorageUnavailable(f"{self.location}: {what} failed, the server did not "
                                       f"answer ({_reason(exc)})")
-        if isinstance(exc, api_errors.NotFound):
+        if isinstance(exc, sdk.api_errors.NotFound):
             return NotFound(f"{self.location}: {what} failed, no such bucket or object")
         return StorageError(f"{self.location}: {what} failed ({_reason(exc)})")
 
@@ -105,7 +113,7 @@ class GCSClient(Client):
                     continue
                 if not blob.name.endswith("/"):  # a "folder" placeholder
                     yield ObjectInfo(blob.name, str(blob.generation or blob.etag or ""))
-        except SDK_ERRORS as exc:  # the pages after the first are fetched while iterating
+        except _sdk().SDK_ERRORS as exc:  # the pages after the first are fetched while iterating
             raise self._wrap("listing", exc) from None
 
     def read(self, key):
@@ -132,12 +140,12 @@ class GCSClient(Client):
         try:
             return self._bucket.blob(key).generate_signed_url(
                 version="v4", expiration=expiration, method="GET", credentials=credentials)
-        except SDK_ERRORS as exc:  # credentials that sign through the IAM API
+        except _sdk().SDK_ERRORS as exc:  # credentials that sign through the IAM API
             raise self._wrap(f'signing "{key}"', exc) from None
 
     def _signing_credentials(self):
         credentials = self._gcs._credentials  # the SDK's own pick, anonymous for an emulator
-        if isinstance(credentials, google.auth.credentials.Signing):
+        if isinstance(credentials, _sdk().Signing):
             return credentials
         if self._emulator:
             return _throwaway_credentials()
@@ -151,6 +159,7 @@ class GCSClient(Client):
 
 def _reason(exc):
     """A short reason: the HTTP status and error class, or the exception type."""
+    api_errors = _sdk().api_errors
     if isinstance(exc, api_errors.RetryError) and exc.cause is not None:
         return f"gave up retrying: {_reason(exc.cause)}"
     if isinstance(exc, api_errors.GoogleAPICallError) and exc.code:
@@ -169,8 +178,8 @@ def _throwaway_credentials():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    return service_account.Credentials(RSASigner.from_string(pem), "emulator@localhost",
-                                       "http://localhost/token")
+    return _sdk().service_account.Credentials(RSASigner.from_string(pem), "emulator@localhost",
+                                              "http://localhost/token")
 
 
 SOURCE = StorageType("gcs", "source", "Google Cloud Storage", CLOUD_SOURCE, client=GCSClient)

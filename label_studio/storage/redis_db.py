@@ -7,15 +7,8 @@ values carry no version, and there is no signing.
 """
 import re
 
-from .base import Client, ObjectInfo, StorageError, StorageUnavailable, require_sdk
+from .base import Client, ObjectInfo, StorageError, StorageUnavailable, lazy_sdk
 from .forms import INTEGER, STRING, Field, StorageType
-
-try:
-    import redis
-    from redis.backoff import ExponentialBackoff
-    from redis.retry import Retry
-except ImportError:
-    redis = None
 
 DEFAULT_HOST = "localhost"
 DEFAULT_PORT = 6379
@@ -24,20 +17,28 @@ BATCH = 1000          # keys per MGET and the COUNT hint of each SCAN step
 GLOB = re.compile(r"([*?\[\]\\])")
 
 
+@lazy_sdk("redis", "redis", "redis")
+def _sdk():
+    import redis
+    import redis.backoff
+    import redis.retry
+    return redis
+
+
 class RedisClient(Client):
     scheme = ""
     can_sign = False
 
     def __init__(self, path, params):
-        require_sdk(redis, "redis", "redis", "redis")
+        redis = _sdk()
         super().__init__(path, params)
         self.host = params.get("host") or DEFAULT_HOST
         self.port = _port(params.get("port"))
         self.db = _db(params.get("db"))
         self._password = params.get("password") or None
         # a command on a pooled connection that broke unseen is retried once on a new one
-        retry = Retry(ExponentialBackoff(cap=0.5, base=0.1), 1,
-                      supported_errors=(redis.ConnectionError,))
+        retry = redis.retry.Retry(redis.backoff.ExponentialBackoff(cap=0.5, base=0.1), 1,
+                                  supported_errors=(redis.ConnectionError,))
         self._redis = redis.Redis(
             host=self.host, port=self.port, db=self.db, password=self._password,
             socket_connect_timeout=3, socket_timeout=10, retry=retry,
@@ -61,6 +62,7 @@ class RedisClient(Client):
         return key[len(self.path) + 1:] if self.path else key
 
     def _call(self, what, method, *args, **kwargs):
+        redis = _sdk()
         try:
             return method(*args, **kwargs)
         except (redis.AuthenticationError, redis.ResponseError) as exc:

@@ -6,21 +6,10 @@ Credentials come from params (`aws_access_key_id`, `aws_secret_access_key`,
 `region` param, else `S3_REGION`, else us-east-1.
 """
 import os
+from types import SimpleNamespace
 
-from .base import Client, ObjectInfo, StorageError, StorageUnavailable, require_sdk
+from .base import Client, ObjectInfo, StorageError, StorageUnavailable, lazy_sdk
 from .forms import CLOUD_SOURCE, LOCAL_COPY, PATH, STRING, Field, StorageType, prefix_field
-
-try:
-    import boto3
-    import botocore.session
-    from botocore.config import Config
-    from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError,
-                                     ConnectTimeoutError, EndpointConnectionError,
-                                     ReadTimeoutError)
-    UNREACHABLE = (EndpointConnectionError, ConnectionClosedError, ConnectTimeoutError,
-                   ReadTimeoutError)
-except ImportError:
-    boto3 = None
 
 DEFAULT_REGION = "us-east-1"
 # keys asked for per listing page: AWS answers 1000 at most, servers such as MinIO or moto
@@ -31,43 +20,57 @@ REGION = Field("region", STRING, "AWS region name for S3 bucket", default=DEFAUL
 CREDENTIALS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 
 
+@lazy_sdk("s3", "s3", "boto3")
+def _sdk():
+    import boto3
+    import botocore.session
+    from botocore import exceptions
+    from botocore.config import Config
+    unreachable = (exceptions.EndpointConnectionError, exceptions.ConnectionClosedError,
+                   exceptions.ConnectTimeoutError, exceptions.ReadTimeoutError)
+    return SimpleNamespace(boto3=boto3, get_session=botocore.session.get_session,
+                           Config=Config, errors=exceptions, UNREACHABLE=unreachable)
+
+
 class S3Client(Client):
     scheme = "s3"
     can_sign = True
     can_list_after = True
 
     def __init__(self, path, params):
-        require_sdk(boto3, "s3", "s3", "boto3")
+        sdk = _sdk()
         super().__init__(path, params)
         region = params.get("region") or os.environ.get("S3_REGION") or DEFAULT_REGION
         credentials = {name: params[name] for name in CREDENTIALS if params.get(name)}
         if ("aws_access_key_id" in credentials) != ("aws_secret_access_key" in credentials):
             raise StorageError("s3: aws_access_key_id and aws_secret_access_key must be given "
                                "together")
-        core = botocore.session.get_session()
+        core = sdk.get_session()
         # listings are parsed without their LastModified dates (unused; dateutil was a third
         # of the time of listing a large bucket)
         core.get_component("response_parser_factory").set_parser_defaults(
             timestamp_parser=str)
-        session = boto3.session.Session(botocore_session=core, region_name=region, **credentials)
-        config = Config(connect_timeout=3, read_timeout=15, retries={"total_max_attempts": 1},
-                        signature_version="s3v4")
+        session = sdk.boto3.session.Session(botocore_session=core, region_name=region,
+                                            **credentials)
+        config = sdk.Config(connect_timeout=3, read_timeout=15,
+                            retries={"total_max_attempts": 1}, signature_version="s3v4")
         self._s3 = session.client("s3", endpoint_url=os.environ.get("S3_ENDPOINT") or None,
                                   config=config)
 
     def _call(self, what, method, **kwargs):
+        sdk = _sdk()
         try:
             return method(Bucket=self.path, **kwargs)
-        except ClientError as exc:
+        except sdk.errors.ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
             if status >= 500:
                 raise StorageUnavailable(f"{self.location}: {what} failed ({code})") from None
             raise StorageError(f"{self.location}: {what} failed ({code or exc})") from None
-        except UNREACHABLE as exc:
+        except sdk.UNREACHABLE as exc:
             raise StorageUnavailable(f"{self.location}: {what} failed, the server did not "
                                      f"answer ({type(exc).__name__})") from None
-        except BotoCoreError as exc:
+        except sdk.errors.BotoCoreError as exc:
             raise StorageError(f"{self.location}: {what} failed ({exc})") from None
         except (TypeError, ValueError) as exc:  # botocore's own slips on odd credentials
             raise StorageError(f"{self.location}: {what} failed ({type(exc).__name__})") \
@@ -100,7 +103,7 @@ class S3Client(Client):
             raise
         try:
             return answer["Body"].read()
-        except UNREACHABLE + (OSError,) as exc:
+        except _sdk().UNREACHABLE + (OSError,) as exc:
             raise StorageUnavailable(f'{self.location}: reading "{key}" was cut ({exc})') \
                 from None
 
