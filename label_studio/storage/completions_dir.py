@@ -130,6 +130,8 @@ class CompletionsDir(Storage):
         if read is None:
             return None
         raw, file_stamp = read
+        if not raw:  # a first write cut by a power loss before its fsync (project_state.py)
+            return None
         try:
             return summarize(jsonio.loads(raw), file_stamp, self.digest)
         except ValueError as exc:
@@ -209,6 +211,8 @@ class CompletionsDir(Storage):
         try:
             raw, file_stamp = _read_with_stamp(path)
         except (FileNotFoundError, NotADirectoryError):
+            raw = b""
+        if not raw:  # gone, or empty: never acknowledged (see _summarize_read)
             self.summaries.pop(task_id, None)
             self.paths.pop(task_id, None)
             return None
@@ -222,12 +226,14 @@ class CompletionsDir(Storage):
             self.summaries[task_id] = summarize(record, file_stamp, self.digest)
         return record if isinstance(record, dict) else None
 
-    def write(self, task_id, record, sync_folder=True):
-        """Writes the record; returns its path. With sync_folder=False the caller fsyncs the
-        record's folder before it tells anyone the write is done."""
+    def write(self, task_id, record, sync_folder=True, sync_data=True):
+        """Writes the record; returns its path. With sync_folder=False / sync_data=False the
+        caller fsyncs the record's folder / the record itself before it tells anyone the
+        write is done (writers that do it after the project lock share journal commits)."""
         os.makedirs(self.path, exist_ok=True)
         path = self._file_path(task_id)
-        atomic_write(path, jsonio.dumps(record, jsonio.RECORD), sync_folder=sync_folder)
+        atomic_write(path, jsonio.dumps(record, jsonio.RECORD), sync_folder=sync_folder,
+                     sync_data=sync_data)
         self.summaries[task_id] = summarize(record, stamp(path), self.digest)
         return path
 

@@ -43,16 +43,17 @@ def fsync_path(path):
         os.close(fd)
 
 
-def _replace_with(path, fill, durable, sync_folder=True):
+def _replace_with(path, fill, durable, sync_folder=True, sync_data=True):
     """Fills a temp file beside `path` with fill(fd), fsyncs it and renames it over `path`;
-    then fsyncs the folder, so the rename survives a power cut, unless the caller does that
-    itself (sync_folder=False)."""
+    then fsyncs the folder, so the rename survives a power cut. With sync_folder=False or
+    sync_data=False the caller fsyncs the folder or the file itself, before it tells anyone
+    the write is done."""
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f"{TEMP_MARK}{name}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         fill(fd)
-        if durable:
+        if durable and sync_data:
             os.fsync(fd)
     except BaseException:
         os.close(fd)
@@ -70,8 +71,8 @@ def _write_all(fd, data):
         view = view[os.write(fd, view):]
 
 
-def atomic_write(path, data: bytes, durable=True, sync_folder=True):
-    _replace_with(path, lambda fd: _write_all(fd, data), durable, sync_folder)
+def atomic_write(path, data: bytes, durable=True, sync_folder=True, sync_data=True):
+    _replace_with(path, lambda fd: _write_all(fd, data), durable, sync_folder, sync_data)
 
 
 def atomic_write_chunks(path, chunks, durable=True):
