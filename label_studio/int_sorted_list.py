@@ -74,6 +74,27 @@ class IntSortedList:
             self._blocks[i] = block
         self._len += 1
 
+    def extend_sorted(self, array):
+        """Adds ascending values all above the largest one held (tasks appended)."""
+        array = np.asarray(array, dtype=np.int64)
+        if not len(array):
+            return
+        if self._maxes and array[0] <= self._maxes[-1]:
+            for value in array.tolist():
+                self.add(value)
+            return
+        count = len(array)
+        if self._blocks and len(self._blocks[-1]) < LOAD:
+            room = LOAD - len(self._blocks[-1])
+            self._blocks[-1] = np.concatenate([self._blocks[-1], array[:room]])
+            self._maxes[-1] = int(self._blocks[-1][-1])
+            array = array[room:]
+        for start in range(0, len(array), LOAD):
+            block = array[start:start + LOAD].copy()
+            self._blocks.append(block)
+            self._maxes.append(int(block[-1]))
+        self._len += count
+
     def discard(self, value) -> bool:
         i, j = self._locate(value)
         if i is None or self._blocks[i][j] != value:

@@ -241,15 +241,9 @@ class Project(ProjectState):
         self.last_task_id = first + len(tasks) - 1 if tasks else self.last_task_id
         if tasks:
             self._append_tasks(list(zip(new_ids, tasks)))
-        # a batch larger than the project is indexed faster from scratch
-        rebuild = len(tasks) > len(self.tasks) - len(tasks)
-        if not rebuild:
-            for task_id, task in zip(new_ids, tasks):
-                self.index.add_task(task_id, task)
+        self.index.add_new_tasks(list(zip(new_ids, tasks)))
         for task_id, record in records:
             self._write_record(task_id, record)
-        if rebuild:
-            self.index.rebuild(self.tasks, self.completions.summaries)
         return new_ids, completion_count, prediction_count
 
     def _import_dropped_files(self):

@@ -120,6 +120,22 @@ class TaskIndex:
         if summary is not None:
             self.set_summary(task_id, summary)
 
+    def add_new_tasks(self, pairs):
+        """[(id, task)] with ascending ids above every indexed one, none completed (an
+        import): appended to the orders in bulk."""
+        ids = np.fromiter((task_id for task_id, _ in pairs), dtype=np.int64, count=len(pairs))
+        for order in (self.ids, self.uncompleted, self.untimed):
+            order.extend_sorted(ids)
+        for task_id, task in pairs:
+            data = task.get("data")
+            if data.__class__ is dict:
+                self.key_counts.update(data.keys())
+            if "predictions" in task:
+                score = mean_score(task)
+                if score is not None:
+                    self.scores[task_id] = score
+                    self._track_score(task_id, True)
+
     def remove_task(self, task_id, task):
         if not self.ids.discard(task_id):
             return

@@ -118,3 +118,25 @@ def test_int_sorted_list_from_a_sorted_array_shares_it_until_changed(monkeypatch
     values.discard(0)
     assert values.slice(0, 5) == [2, 4, 6, 7, 8] and len(values) == 20
     assert values.slice_from_end(0, 3) == [38, 36, 34] and values.first() == 2
+    values.extend_sorted(np.arange(40, 51))
+    values.extend_sorted([5, 60])  # not all above: added one by one
+    assert list(values) == sorted([*range(2, 40, 2), 5, 7, *range(40, 51), 60])
+    assert len(values) == 33 and values[-1] == 60 and 60 in values and 59 not in values
+
+
+def test_an_import_indexed_in_bulk_matches_a_rebuild(monkeypatch):
+    monkeypatch.setattr(int_sorted_list, "LOAD", 4)
+    rng = random.Random(3)
+    tasks = {i: scored_task(rng, i) for i in range(0, 90, 3)}
+    pairs = list(tasks.items())
+    index = TaskIndex()
+    index.add_new_tasks(pairs[:7])
+    index.set_summary(3, Summary(None, count=1, completed_at=50))
+    index.add_new_tasks(pairs[7:])
+    rebuilt = TaskIndex()
+    rebuilt.rebuild(tasks, {3: Summary(None, count=1, completed_at=50)})
+    for name in ("id", "completed_at", "has_cancelled_completions"):
+        assert index.page(name, True, 0, 100) == rebuilt.page(name, True, 0, 100)
+    assert index.key_counts == rebuilt.key_counts == {"k": len(tasks)}
+    assert list(index.open_by_score) == list(rebuilt.open_by_score)
+    assert list(index.uncompleted) == list(rebuilt.uncompleted) and 3 not in index.uncompleted
