@@ -77,29 +77,34 @@ class TaskIndex:
                 if score is not None:
                     self.scores[task_id] = score
         self.ids = IntSortedList.from_sorted(ids)
-        placed = self._placed
-        for task_id, summary in summaries.items():
-            if summary.completed:
-                placed[task_id] = (summary.completed_at, summary.cancelled)
-        done_mask = _members(ids, placed)
-        done = ids[done_mask]
-        if len(placed) > len(done):  # records of tasks that are gone
-            for task_id in set(placed) - set(done.tolist()):
-                del placed[task_id]
-        uncompleted = ids[~done_mask]
-        times = [placed[i][0] for i in done.tolist()]
-        has_time = np.array([t is not None for t in times], dtype=bool)
-        ts = np.array([t if t is not None else 0 for t in times], dtype=np.int64)
-        counts = np.array([placed[i][1] for i in done.tolist()], dtype=np.int64)
+        completed = [(task_id, s.completed_at, s.cancelled)
+                     for task_id, s in summaries.items() if s.count > 0]
+        done_ids = np.fromiter((c[0] for c in completed), dtype=np.int64, count=len(completed))
+        done_mask = np.zeros(len(ids), dtype=bool)
+        keep = np.zeros(len(done_ids), dtype=bool)
+        if len(done_ids) and len(ids):  # records of tasks that are gone are left out
+            rows = np.minimum(np.searchsorted(ids, done_ids), len(ids) - 1)
+            keep = ids[rows] == done_ids
+            done_mask[rows[keep]] = True
+        completed = [c for c, kept in zip(completed, keep.tolist()) if kept]
+        self._placed = {task_id: (ts, cancelled) for task_id, ts, cancelled in completed}
+        # in id order from here on
+        completed.sort()
+        done = np.fromiter((c[0] for c in completed), dtype=np.int64, count=len(completed))
+        has_time = np.fromiter((c[1] is not None for c in completed), dtype=bool,
+                               count=len(completed))
+        ts = np.fromiter((c[1] or 0 for c in completed), dtype=np.int64, count=len(completed))
+        counts = np.fromiter((c[2] for c in completed), dtype=np.int64, count=len(completed))
         untimed_mask = ~done_mask
-        untimed_mask[np.flatnonzero(done_mask)[~has_time]] = True
-        self.uncompleted = IntSortedList.from_sorted(uncompleted)
+        untimed_mask[np.searchsorted(ids, done[~has_time])] = True
+        self.uncompleted = IntSortedList.from_sorted(ids[~done_mask])
         self.untimed = IntSortedList.from_sorted(ids[untimed_mask])
-        timed = list(zip(ts[has_time].tolist(), done[has_time].tolist()))
-        self.timed_asc = SortedList(t << _ID_BITS | i for t, i in timed)
-        self.timed_desc = SortedList(-t << _ID_BITS | i for t, i in timed)
+        timed_ids, timed_ts = done[has_time], ts[has_time]
+        self.timed_asc = SortedList(_python_keys(timed_ts, timed_ids, 1))
+        self.timed_desc = SortedList(_python_keys(timed_ts, timed_ids, -1))
         self.cancelled_asc = IntSortedList(counts << _ID_BITS | done)
         self.cancelled_desc = IntSortedList(-counts << _ID_BITS | done)
+        placed = self._placed
         open_scores = [(score, i) for i, score in self.scores.items() if i not in placed]
         self.open_by_score = SortedList(open_scores)
         self.open_by_score_desc = SortedList((-score, i) for score, i in open_scores)
@@ -227,11 +232,8 @@ class TaskIndex:
         return head + rest.slice(max(offset - len(valued), 0), stop - len(valued))
 
 
-def _members(ids, wanted):
-    """A mask over the ascending array `ids`: which are in the collection `wanted`."""
-    mask = np.zeros(len(ids), dtype=bool)
-    if len(wanted) and len(ids):
-        keys = np.fromiter(wanted, dtype=np.int64, count=len(wanted))
-        at = np.minimum(np.searchsorted(ids, keys), len(ids) - 1)
-        mask[at[ids[at] == keys]] = True
-    return mask
+def _python_keys(ts, ids, sign):
+    """(sign * ts << 40 | id) as Python ints (they pass 64 bits), in ascending order: numpy
+    sorts, so building the SortedList costs one pass."""
+    order = np.lexsort((ids, sign * ts))
+    return [t << _ID_BITS | i for t, i in zip((sign * ts[order]).tolist(), ids[order].tolist())]
