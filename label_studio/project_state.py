@@ -370,6 +370,9 @@ def _collector_paused():
     try:
         yield
     finally:
+        # what was loaded lives on: out of the collector's sight, or its next pass would walk
+        # every object just made
+        gc.freeze()
         if enabled:
             gc.enable()
 

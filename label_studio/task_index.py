@@ -88,13 +88,13 @@ class TaskIndex:
             done_mask[rows[keep]] = True
         completed = [c for c, kept in zip(completed, keep.tolist()) if kept]
         self._placed = {task_id: (ts, cancelled) for task_id, ts, cancelled in completed}
-        # in id order from here on
-        completed.sort()
-        done = np.fromiter((c[0] for c in completed), dtype=np.int64, count=len(completed))
-        has_time = np.fromiter((c[1] is not None for c in completed), dtype=bool,
-                               count=len(completed))
-        ts = np.fromiter((c[1] or 0 for c in completed), dtype=np.int64, count=len(completed))
-        counts = np.fromiter((c[2] for c in completed), dtype=np.int64, count=len(completed))
+        count = len(completed)
+        done = np.fromiter((c[0] for c in completed), dtype=np.int64, count=count)
+        has_time = np.fromiter((c[1] is not None for c in completed), dtype=bool, count=count)
+        ts = np.fromiter((c[1] or 0 for c in completed), dtype=np.int64, count=count)
+        counts = np.fromiter((c[2] for c in completed), dtype=np.int64, count=count)
+        order = np.argsort(done)  # id order from here on
+        done, has_time, ts, counts = done[order], has_time[order], ts[order], counts[order]
         untimed_mask = ~done_mask
         untimed_mask[np.searchsorted(ids, done[~has_time])] = True
         self.uncompleted = IntSortedList.from_sorted(ids[~done_mask])
