@@ -170,20 +170,18 @@ class ProjectState:
         self._tasks_file_problem = "; ".join(warnings[:3]) if warnings else None
         self.index.rebuild(self.tasks, self.completions.summaries)
         self.last_task_id = max(self.last_task_id, self.tasks.last_id())
-        summaries = self.completions.summaries.values()
-        self.last_completion_id = max([self.last_completion_id]
-                                      + [s.max_id for s in summaries])
+        self.last_completion_id = self.completions.summaries.max_completion_id(
+            self.last_completion_id)
 
     def _note_broken_records(self):
-        broken = sorted((task_id, s.broken)
-                        for task_id, s in self.completions.summaries.items() if s.broken)
+        broken = sorted(self.completions.summaries.broken().items())
         broken = [f"completions/{task_id}.json: {problem}" for task_id, problem in broken]
         if broken:
             self.load_warnings["completions"] = "; ".join(broken[:20])
         else:
             self.load_warnings.pop("completions", None)
-        self.last_completion_id = max(
-            [self.last_completion_id] + [s.max_id for s in self.completions.summaries.values()])
+        self.last_completion_id = self.completions.summaries.max_completion_id(
+            self.last_completion_id)
 
     @contextmanager
     def reading(self):

@@ -9,6 +9,7 @@ from collections import Counter
 
 import numpy as np
 
+from .column_map import NONE, ColumnMap
 from .int_sorted_list import IntSortedList
 from .sortedlist import SortedList
 
@@ -59,7 +60,7 @@ class TaskIndex:
         # uncompleted tasks with a scored prediction, for the prediction-score sampling modes
         self.open_by_score = SortedList()
         self.open_by_score_desc = SortedList()
-        self._placed = {}
+        self._placed = ColumnMap(2)
 
     def rebuild(self, tasks, summaries):
         """`tasks`: a TaskStore (its columns are read, no task is decoded) or a dict."""
@@ -77,24 +78,24 @@ class TaskIndex:
                 if score is not None:
                     self.scores[task_id] = score
         self.ids = IntSortedList.from_sorted(ids)
-        completed = [(task_id, s.completed_at, s.cancelled)
-                     for task_id, s in summaries.items() if s.count > 0]
-        done_ids = np.fromiter((c[0] for c in completed), dtype=np.int64, count=len(completed))
+        if hasattr(summaries, "completed"):  # a SummaryMap: its columns
+            done, ts, counts = summaries.completed()
+        else:
+            completed = sorted((task_id, s.completed_at, s.cancelled)
+                               for task_id, s in summaries.items() if s.count > 0)
+            done = np.array([c[0] for c in completed], dtype=np.int64)
+            ts = np.array([NONE if c[1] is None else c[1] for c in completed], dtype=np.int64)
+            counts = np.array([c[2] for c in completed], dtype=np.int64)
         done_mask = np.zeros(len(ids), dtype=bool)
-        keep = np.zeros(len(done_ids), dtype=bool)
-        if len(done_ids) and len(ids):  # records of tasks that are gone are left out
-            rows = np.minimum(np.searchsorted(ids, done_ids), len(ids) - 1)
-            keep = ids[rows] == done_ids
+        if len(done) and len(ids):  # records of tasks that are gone are left out
+            rows = np.minimum(np.searchsorted(ids, done), len(ids) - 1)
+            keep = ids[rows] == done
             done_mask[rows[keep]] = True
-        completed = [c for c, kept in zip(completed, keep.tolist()) if kept]
-        self._placed = {task_id: (ts, cancelled) for task_id, ts, cancelled in completed}
-        count = len(completed)
-        done = np.fromiter((c[0] for c in completed), dtype=np.int64, count=count)
-        has_time = np.fromiter((c[1] is not None for c in completed), dtype=bool, count=count)
-        ts = np.fromiter((c[1] or 0 for c in completed), dtype=np.int64, count=count)
-        counts = np.fromiter((c[2] for c in completed), dtype=np.int64, count=count)
-        order = np.argsort(done)  # id order from here on
-        done, has_time, ts, counts = done[order], has_time[order], ts[order], counts[order]
+            done, ts, counts = done[keep], ts[keep], counts[keep]
+        else:
+            done, ts, counts = done[:0], ts[:0], counts[:0]
+        self._placed = ColumnMap(2, done, np.stack([ts, counts], axis=1))
+        has_time = ts != NONE
         untimed_mask = ~done_mask
         untimed_mask[np.searchsorted(ids, done[~has_time])] = True
         self.uncompleted = IntSortedList.from_sorted(ids[~done_mask])

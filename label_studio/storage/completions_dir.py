@@ -10,6 +10,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
+
 from .. import jsonio
 from ..completion_fields import is_cancelled, timestamp
 from . import summary_cache
@@ -153,12 +155,17 @@ class CompletionsDir(Storage):
         # a record written by us or anyone else is a new file (renamed over the old one):
         # a new inode. An edit in place keeps the inode; it is seen when the record is read.
         stale = []
-        summaries, paths = self.summaries, self.paths
-        for task_id, (path, inode) in found.items():
-            old = summaries.get(task_id)
-            if old is None or not old.stamp or old.stamp[0] != inode or \
-                    paths.get(task_id) != path:
-                stale.append((task_id, path))
+        if found:
+            ids = np.fromiter(found, dtype=np.int64, count=len(found))
+            inodes = np.fromiter((inode for _, inode in found.values()), dtype=np.int64,
+                                 count=len(found))
+            moved = {task_id for task_id, (path, _) in found.items()
+                     if path != self.paths.get(task_id)}
+            for task_id in ids[self.summaries.inode_of(ids) != inodes].tolist():
+                moved.add(task_id)
+            # in inode order: on a cold disk, neighbours on the device are read together
+            stale = [(task_id, found[task_id][0])
+                     for task_id in sorted(moved, key=lambda task_id: found[task_id][1])]
         reads = len(stale)
         files = [path or self._default_path(task_id) for task_id, path in stale]
         for (task_id, path), read in zip(stale, _read_all(files)):
@@ -181,11 +188,11 @@ class CompletionsDir(Storage):
     def _save_cache_in_background(self):
         # off the start-up path; a snapshot, since requests go on changing the summaries.
         # The folder stamps are left out: a request may write a record before it is saved
-        summaries, paths = dict(self.summaries), dict(self.paths)
+        taken = summary_cache.snapshot(self.summaries, self.paths)
         self.flush_cache()
         self._cache_writer = threading.Thread(
             target=summary_cache.save, name="summary-cache",
-            args=(self.project_dir, self.path, summaries, paths, self._encode, {}))
+            args=(self.project_dir, self.path, taken, self._encode, {}))
         self._cache_writer.start()
 
     def save_cache(self):
@@ -195,8 +202,9 @@ class CompletionsDir(Storage):
         folders = {folder: stamp(folder) for folder in self._folders}
         if folders == self._saved_folders or not os.path.isdir(self.path):
             return
-        summary_cache.save(self.project_dir, self.path, self.summaries, self.paths,
-                           self._encode, folders)
+        summary_cache.save(self.project_dir, self.path,
+                           summary_cache.snapshot(self.summaries, self.paths), self._encode,
+                           folders)
         self._saved_folders = folders
 
     def flush_cache(self):
