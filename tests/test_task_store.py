@@ -211,3 +211,21 @@ def test_a_complete_append_whose_journal_was_not_cleared_is_kept(tmp_path):
     store, _ = reopened.load()
     assert store[20] == {"data": {"i": 20}, "id": 20}
     assert len(read_json(tmp_path / "tasks.json")) == 21
+
+
+def test_after_a_restart_source_json_is_extended_not_rewritten(tmp_path, monkeypatch):
+    monkeypatch.setattr(task_store, "APPEND_IN_PLACE_BYTES", 0)
+    monkeypatch.setattr("label_studio.storage.tasks_json.APPEND_IN_PLACE_BYTES", 0)
+    first = make_source(tmp_path)
+    first.rewrite({99: {"data": {"i": 99}, "id": 99}})  # writes our map
+    inode = os.stat(tmp_path / "source.json").st_ino
+    restarted = TasksJson(str(tmp_path), "proj")
+    restarted.load()
+    restarted.append([(100, {"data": {}, "id": 100})])
+    assert os.stat(tmp_path / "source.json").st_ino == inode  # recognised as ours: extended
+    assert list(read_json(tmp_path / "source.json")) == [str(i) for i in [*range(20), 99, 100]]
+    # a map that is not ours (here: from another project path) is rewritten whole
+    moved = TasksJson(str(tmp_path), "elsewhere")
+    moved.load()
+    moved.append([(101, {"data": {}, "id": 101})])
+    assert read_json(tmp_path / "source.json")["0"]["key"] == "elsewhere/tasks.json/0"

@@ -2,6 +2,8 @@
 import logging
 import os
 
+import numpy as np
+
 from .. import jsonio
 from .base import Storage
 from .files import atomic_extend_object, atomic_write, stamp
@@ -11,6 +13,8 @@ from .task_store import APPEND_IN_PLACE_BYTES, TaskStore
 log = logging.getLogger(__name__)
 
 TASKS_NAME = "tasks.json"
+# the bytes of '"":{"key":"","exists":true}', around an entry's id (twice) and key prefix
+MAP_ENTRY_OVERHEAD = 27
 SOURCE_MAP_NAME = "source.json"
 
 
@@ -53,11 +57,12 @@ class TasksJson(Storage):
     def append(self, new_tasks):
         """Adds [(id, task)] with ids above every stored one, without re-encoding the
         stored ones."""
+        map_current = self.map_path is not None and self._map_is_current()
         self.store.append(new_tasks)
         if self.map_path is None:
             return
-        # the map is extended only when it is the one we wrote last, else rewritten whole
-        end = object_end(self.map_path) if stamp(self.map_path) == self._map_stamp else None
+        # the map is extended only when it is the one we would write, else rewritten whole
+        end = object_end(self.map_path) if map_current else None
         if end is None:
             self._save_map(self.store.keys())
             return
@@ -68,6 +73,24 @@ class TasksJson(Storage):
         else:
             atomic_extend_object(self.map_path, entries, durable=False)
         self._map_stamp = stamp(self.map_path)
+
+    def _map_is_current(self):
+        """Whether source.json is the map of the tasks held: the one we wrote last, or (after
+        a restart) one of exactly the size ours would have."""
+        found = stamp(self.map_path)
+        if found is None or found == self._map_stamp:
+            return found is not None
+        ids = self.store.table.id
+        if not len(ids):
+            return False
+        prefix = len(jsonio.dumps(self.key_prefix)) - 2
+        digits = np.floor(np.log10(np.maximum(np.abs(ids), 1))).astype(np.int64) + 1 + (ids < 0)
+        size = 2 + int((2 * digits + prefix + MAP_ENTRY_OVERHEAD).sum()) + len(ids) - 1
+        if found[2] != size:
+            return False
+        head = b"{" + self._map_entries([int(ids[0])])  # same size, same keys?
+        with open(self.map_path, "rb") as f:
+            return f.read(len(head)) == head
 
     def rewrite(self, changes):
         """Writes the file anew with `changes` ({id: task, or None to delete}) applied."""
