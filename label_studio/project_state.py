@@ -298,7 +298,9 @@ class ProjectState:
 
     def _remove_record(self, task_id):
         self._dirty.add("completions")
-        self.completions.remove(task_id)
+        path = self.completions.remove(task_id, durable=False)
+        if path is not None:
+            self._folders_to_sync.add(os.path.dirname(path))
         self.index.set_summary(task_id, None)
         self._target_ops[task_id] = "delete"
 

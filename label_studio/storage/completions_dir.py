@@ -259,11 +259,13 @@ class CompletionsDir(Storage):
     def sync(self):
         self.rescan()
 
-    def remove(self, task_id):
+    def remove(self, task_id, durable=True):
+        """Removes the record; returns its path, or None when there was none. With
+        durable=False the caller fsyncs the record's folder before it answers."""
         path = self._file_path(task_id)
         self.summaries.pop(task_id, None)
         self.paths.pop(task_id, None)
-        return remove_file(path)
+        return path if remove_file(path, durable=durable) else None
 
     def remove_all(self):
         for task_id, (path, _) in self._list_files().items():

@@ -118,8 +118,8 @@ def _entries(positions, chars, before, after, key_quotes):
         raise ValueError("the object is not closed")
     end = int(positions[closers[0]])
     colon_at = np.flatnonzero((chars == _COLON) & (before == 1))
-    separators = np.flatnonzero(((chars == _COMMA) & (before == 1)) | (np.arange(len(chars)) ==
-                                                                        closers[0]))
+    # the object's closer ends the last entry; every top-level comma comes before it
+    separators = np.append(np.flatnonzero((chars == _COMMA) & (before == 1)), closers[0])
     if key_quotes:
         key_start = np.concatenate([k[0] for k in key_quotes])
         key_end = np.concatenate([k[1] for k in key_quotes]) + 1
