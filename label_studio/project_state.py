@@ -85,6 +85,7 @@ class ProjectState:
         next start needs no walk of completions/ (at exit; under the lock, after a sync)."""
         if not os.path.isdir(self.path):
             return
+        self.local_source.flush_map()
         with self.lock.exclusive():
             self.sync()
             self.completions.save_cache()

@@ -229,3 +229,14 @@ def test_after_a_restart_source_json_is_extended_not_rewritten(tmp_path, monkeyp
     moved.load()
     moved.append([(101, {"data": {}, "id": 101})])
     assert read_json(tmp_path / "source.json")["0"]["key"] == "elsewhere/tasks.json/0"
+
+
+def test_a_large_map_is_written_by_a_thread_and_flushed(tmp_path, monkeypatch):
+    monkeypatch.setattr("label_studio.storage.tasks_json.MAP_IN_BACKGROUND_FROM", 0)
+    source = make_source(tmp_path)
+    for victim in range(5):
+        source.rewrite({victim: None})
+    source.flush_map()
+    assert list(read_json(tmp_path / "source.json")) == [str(i) for i in range(5, 20)]
+    source.append([(20, {"data": {}, "id": 20})])  # waits for the thread, then extends
+    assert list(read_json(tmp_path / "source.json"))[-1] == "20"

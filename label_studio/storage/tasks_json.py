@@ -1,6 +1,7 @@
 """The `tasks-json` source storage: `<project>/tasks.json`, plus its legacy `source.json` map."""
 import logging
 import os
+import threading
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from .task_store import APPEND_IN_PLACE_BYTES, TaskStore
 log = logging.getLogger(__name__)
 
 TASKS_NAME = "tasks.json"
+MAP_IN_BACKGROUND_FROM = 100_000
 # the bytes of '"":{"key":"","exists":true}', around an entry's id (twice) and key prefix
 MAP_ENTRY_OVERHEAD = 27
 SOURCE_MAP_NAME = "source.json"
@@ -33,6 +35,9 @@ class TasksJson(Storage):
         self.store = TaskStore(self.path, name)
         self._map_journal = os.path.join(project_dir, ".ls-journal-source")
         self._map_stamp = None
+        self._map_lock = threading.Lock()
+        self._map_pending = None  # task ids whose map a background thread is to write
+        self._map_thread = None
 
     def stamp(self):
         return stamp(self.path)
@@ -57,6 +62,7 @@ class TasksJson(Storage):
     def append(self, new_tasks):
         """Adds [(id, task)] with ids above every stored one, without re-encoding the
         stored ones."""
+        self.flush_map()
         map_current = self.map_path is not None and self._map_is_current()
         self.store.append(new_tasks)
         if self.map_path is None:
@@ -64,7 +70,7 @@ class TasksJson(Storage):
         # the map is extended only when it is the one we would write, else rewritten whole
         end = object_end(self.map_path) if map_current else None
         if end is None:
-            self._save_map(self.store.keys())
+            self._save_map(self.store.table.id)
             return
         entries = self._map_entries([task_id for task_id, _ in new_tasks])
         if os.path.getsize(self.map_path) >= APPEND_IN_PLACE_BYTES:
@@ -95,7 +101,7 @@ class TasksJson(Storage):
     def rewrite(self, changes):
         """Writes the file anew with `changes` ({id: task, or None to delete}) applied."""
         self.store.rewrite(changes)
-        self._save_map(self.store.keys())
+        self._save_map(self.store.table.id)
 
     def clear(self):
         self.store.clear()
@@ -122,9 +128,43 @@ class TasksJson(Storage):
         self.clear()
 
     def _save_map(self, ids):
+        """Writes source.json for `ids`: derived data for a downgrade to 0.8/0.9, so a large
+        one (0.5 s at 1M tasks) is written by a background thread, the newest ids winning;
+        flush_map() waits for it (before an append, at exit)."""
         if self.map_path is None:
             return
-        # derived data for a downgrade to 0.8/0.9: atomic, but not worth an fsync
+        if len(ids) < MAP_IN_BACKGROUND_FROM:
+            self.flush_map()
+            self._write_map(np.asarray(ids, dtype=np.int64).tolist())
+            return
+        with self._map_lock:
+            self._map_pending = np.array(ids, dtype=np.int64)
+            if self._map_thread is not None:
+                return  # the running thread takes the newest ids when it is done
+            self._map_thread = threading.Thread(target=self._map_worker, name="source-map",
+                                                daemon=True)
+            self._map_thread.start()
+
+    def _map_worker(self):
+        while True:
+            with self._map_lock:
+                ids, self._map_pending = self._map_pending, None
+                if ids is None:
+                    self._map_thread = None
+                    return
+            try:
+                self._write_map(ids.tolist())
+            except OSError:
+                log.warning("source.json could not be written", exc_info=True)
+
+    def flush_map(self):
+        with self._map_lock:
+            thread = self._map_thread
+        if thread is not None:
+            thread.join()
+
+    def _write_map(self, ids):
+        # atomic, but not worth an fsync
         atomic_write(self.map_path, b"{" + self._map_entries(ids) + b"}", durable=False)
         self._map_stamp = stamp(self.map_path)
 
