@@ -76,22 +76,23 @@ class TaskStore:
     # ------------------------------------------------------------------ opening
 
     def open(self):
-        """(Re)reads the file: from the persisted index when it matches, else by a scan."""
+        """(Re)reads the file: from the persisted index when it matches, else by a scan. The
+        descriptor is opened first and everything is read through it, so the offsets always
+        describe the version it reads."""
         self.close()
         self.__init__(self.path, self.name)
-        file_stamp = stamp(self.path)
-        if file_stamp is None:
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except (FileNotFoundError, NotADirectoryError):
             return self
-        if self._load_index(file_stamp):
+        st = os.fstat(fd)
+        self._fd = fd
+        self.stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if self._load_index():
             return self
-        raw = read_bytes(self.path)
-        if raw is None:
-            return self
-        self._index_bytes(raw)
-        if self._buffer is None:
-            self._open_fd(file_stamp)
-            if self.stamp == file_stamp and not self.warnings:
-                self.save_index()  # a file with problems is read again at each start
+        self._index_bytes(_read_all(fd, st.st_size))
+        if self._buffer is None and not self.warnings:
+            self.save_index()  # a file with problems is read again at each start
         return self
 
     def needs_recovery(self):
@@ -106,21 +107,15 @@ class TaskStore:
             os.close(self._fd)
             self._fd = None
 
-    def _open_fd(self, expected):
-        fd = os.open(self.path, os.O_RDONLY)
-        st = os.fstat(fd)
-        self._fd = fd
-        self.stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        if self.stamp != expected:  # replaced while we read it: read on the next sync
-            self.stamp = None
-
     def _index_bytes(self, raw):
         if not raw.strip():
+            self._fd_unused()
             return
         try:
             entries = scan_object(raw)
         except NotAnObject:
             self._from_other_json(raw)
+            self._fd_unused()
             return
         except (ValueError, IndexError) as exc:
             self.warnings.append(f"{self.name} is not valid JSON ({exc}); serving no tasks")
@@ -230,12 +225,17 @@ class TaskStore:
 
     # ------------------------------------------------------------------ the index file
 
-    def _load_index(self, file_stamp):
+    def _fd_unused(self):
+        """Nothing is served from the file itself (empty, or a list held in memory)."""
+        self.close()
+        self._end = None
+
+    def _load_index(self):
         raw = read_bytes(self.header_path)
         try:
             header = jsonio.loads(raw) if raw else None
             if (not isinstance(header, dict) or header.get("version") != INDEX_VERSION
-                    or tuple(header["stamp"]) != file_stamp):
+                    or tuple(header["stamp"]) != self.stamp):
                 return False
             count = header["count"]
             if tuple(header["index_stamp"]) != _short_stamp(self.index_path):
@@ -250,10 +250,9 @@ class TaskStore:
             self._entries = header["entries"]
             self._dense = bool(header["dense"])
         except (OSError, ValueError, TypeError, KeyError):
-            self.__init__(self.path, self.name)
+            self.table, self.shapes, self._shape_ids = Table(), [], {}
             return False
-        self._open_fd(file_stamp)
-        return self.stamp is not None
+        return True
 
     def save_index(self, appended=0):
         """Persists the columns (derived data: atomic, no fsync). `appended`: only the last
@@ -501,7 +500,9 @@ class TaskStore:
         self._end = position[0] - 1
         self._entries = len(self.table)
         self._dense = True
-        self._open_fd(stamp(self.path))
+        self._fd = os.open(self.path, os.O_RDONLY)  # under the project lock: our new file
+        st = os.fstat(self._fd)
+        self.stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
         self.save_index()
 
     def _runs(self, rows):
@@ -586,6 +587,16 @@ def _encode(pairs, base, store):
 def _short_stamp(path):
     found = stamp(path)
     return (found[0], found[2]) if found else ()
+
+
+def _read_all(fd, size):
+    chunks, offset = [], 0
+    while True:
+        chunk = os.pread(fd, max(size - offset, 1 << 16), offset)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        offset += len(chunk)
 
 
 def _remove_quietly(path):
