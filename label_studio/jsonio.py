@@ -5,12 +5,17 @@ files may hold (NaN, integers beyond 64 bits).
 """
 import itertools
 import json
+import re
 
 import orjson
 
 COMPACT = 0
 PRETTY = orjson.OPT_INDENT_2
 RECORD = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+PART_SIZE = 512 * 1024            # bytes of a large array parsed at a time (see loads_large)
+_ARRAY_START = re.compile(rb"[ \t\n\r]*\[")
+_FIRST_KEY = re.compile(rb'[ \t\n\r]*\[[ \t\n\r]*\{[ \t\n\r]*("(?:[^"\\]|\\.){0,200}")')
+_BETWEEN_OBJECTS = rb"\}[ \t\n\r]*,[ \t\n\r]*\{"
 
 
 class JSONDecodeError(ValueError):
@@ -29,6 +34,46 @@ def loads(data):
             raise JSONDecodeError(str(exc)) from None
         except RecursionError:
             raise JSONDecodeError("JSON is nested too deeply") from None
+
+
+def loads_large(data, part_size=PART_SIZE):
+    """loads() for a large file, the same value and the same errors, with less memory.
+
+    orjson builds a whole document tree beside the Python objects it returns (about twice
+    the size of the input); an array of objects is parsed here in parts of about
+    `part_size` bytes instead, cut between two elements: at a '}' followed by ',' and by the
+    '{' and first key that open the first element (nested objects, as in predictions,
+    rarely start with the key of a task). A cut at such bytes inside a string leaves the
+    part before it an unterminated string, and one inside a nested value leaves it
+    unbalanced, so a part that parses was cut between top-level elements; when a part does
+    not parse, the whole input is parsed as one (which also gives loads()' error and its
+    fallbacks).
+    """
+    if not isinstance(data, (bytes, bytearray)) or len(data) <= part_size:
+        return loads(data)
+    if _ARRAY_START.match(data) is None:
+        return loads(data)
+    first_key = _FIRST_KEY.match(data)
+    between = re.compile(_BETWEEN_OBJECTS if first_key is None else
+                         _BETWEEN_OBJECTS + rb"(?=[ \t\n\r]*" + re.escape(first_key[1]) + rb")")
+    items, part = [], None
+    begin, size = 0, len(data)
+    try:
+        while True:
+            cut = (between.search(data, begin + part_size)
+                   if begin + part_size < size else None)
+            if cut is None:   # the last part, with the array's closing bracket
+                part = data[begin:] if begin == 0 else b"[" + data[begin:]
+            else:
+                end = cut.start() + 1
+                part = (data[begin:end] if begin == 0 else b"[" + data[begin:end]) + b"]"
+            items.extend(orjson.loads(part))
+            if cut is None:
+                return items
+            begin = cut.end() - 1
+    except orjson.JSONDecodeError:
+        del items, part
+        return loads(data)
 
 
 def dumps(obj, option=COMPACT) -> bytes:

@@ -240,8 +240,9 @@ class Project(ProjectState):
                 records.append((task_id, self._new_record(task, imported)))
         self.last_task_id = first + len(tasks) - 1 if tasks else self.last_task_id
         if tasks:
-            self._append_tasks(list(zip(new_ids, tasks)))
-        self.index.add_new_tasks(list(zip(new_ids, tasks)))
+            # the list is the caller's to give away: each task goes once encoded
+            self._append_tasks(range(first, first + len(tasks)), tasks, consume=True)
+        self.index.add_appended(self.tasks, len(tasks))
         for task_id, record in records:
             self._write_record(task_id, record)
         return new_ids, completion_count, prediction_count

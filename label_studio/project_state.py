@@ -6,7 +6,6 @@ change in the project lock: take the lock, re-check the files, write, tell other
 Project (project.py) builds the operations on top of it.
 """
 import atexit
-import gc
 import logging
 import os
 import random
@@ -14,6 +13,7 @@ import weakref
 from contextlib import contextmanager
 
 from . import sampling
+from .collector import paused
 from .errors import Conflict, LabelStudioError
 from .importers import drop_folder
 from .label_config import (LabelConfigError, parse_label_config, usage_from_json, usage_keys,
@@ -58,7 +58,7 @@ class ProjectState:
         self.background_storage = False  # a server sets it: buckets are synced by a thread
         self._target_ops = {}
         # each record's label usage is kept, so a config check needs no file reads
-        with _collector_paused():
+        with paused(freeze=True):
             self.completions = CompletionsDir(self.path, digest=usage_keys,
                                               digest_codec=(usage_to_json, usage_from_json))
         self.index = TaskIndex()
@@ -104,7 +104,7 @@ class ProjectState:
                          or self.source.stamp() != self._stamps.get("tasks"))
         dir_stamp = self.completions.dir_stamp()
         if self._reload_all or gens[1] != self._gens[1] or dir_stamp != self._stamps.get("dir"):
-            with _collector_paused():
+            with paused(freeze=True):
                 changed = self.completions.rescan()
             self._stamps["dir"] = dir_stamp
             self._note_broken_records()
@@ -112,7 +112,7 @@ class ProjectState:
                 for task_id in changed:
                     self.index.set_summary(task_id, self.completions.summaries.get(task_id))
         if tasks_changed:
-            with _collector_paused():
+            with paused(freeze=True):
                 self._load_tasks()
         self._gens = gens
         self._reload_all = False
@@ -259,10 +259,11 @@ class ProjectState:
             raise Conflict(f"tasks.json was not fully readable ({self._tasks_file_problem}); "
                            "fix it by hand before changing tasks")
 
-    def _append_tasks(self, new_tasks):
-        """[(id, task)] with ids above every stored one go to the end of tasks.json."""
+    def _append_tasks(self, ids, tasks, consume=False):
+        """Tasks with ids above every stored one go to the end of tasks.json (`consume`:
+        the list's tasks are dropped once encoded, to keep a large import's peak low)."""
         self._dirty.add("tasks")
-        self.source.append(new_tasks)
+        self.source.append(ids, tasks, consume)
 
     def _rewrite_tasks(self, changes, old_tasks=None):
         """{id: task, or None to delete}: a new tasks.json. `old_tasks` ({id: task} of the
@@ -337,8 +338,9 @@ class ProjectState:
     def _append_synced(self, new_tasks):
         """New keys only, with ids past every task (in ascending order, as a sync makes
         them): appended, as an import is."""
-        self._append_tasks(new_tasks)
-        if len(new_tasks) > len(self.tasks) // 2:  # faster from scratch, as in _add_tasks
+        self._append_tasks([task_id for task_id, _ in new_tasks],
+                           [task for _, task in new_tasks])
+        if len(new_tasks) > len(self.tasks) // 2:  # faster from scratch
             self.index.rebuild(self.tasks, self.completions.summaries)
             return
         for task_id, task in new_tasks:
@@ -360,22 +362,6 @@ def _save_caches_at_exit():
             state.save_caches()
         except Exception:  # a folder removed meanwhile, a full disk: the cache is optional
             log.debug("summary cache of %s not saved", state.path, exc_info=True)
-
-
-@contextmanager
-def _collector_paused():
-    """Loading a large project allocates millions of objects that live on; letting the
-    cyclic garbage collector scan them all, again and again, would double the load time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        # what was loaded lives on: out of the collector's sight, or its next pass would walk
-        # every object just made
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def _lenient_label_config(text):

@@ -126,21 +126,27 @@ class TaskIndex:
         if summary is not None:
             self.set_summary(task_id, summary)
 
-    def add_new_tasks(self, pairs):
-        """[(id, task)] with ascending ids above every indexed one, none completed (an
-        import): appended to the orders in bulk."""
-        ids = np.fromiter((task_id for task_id, _ in pairs), dtype=np.int64, count=len(pairs))
+    def add_appended(self, store, count):
+        """The last `count` tasks of the TaskStore `store`, just appended (an import): their
+        ids are above every indexed one and none is completed, so every order takes them in
+        bulk; their data keys and scores come from the store's columns."""
+        if not count:
+            return
+        table = store.table
+        ids = table.id[-count:]
         for order in (self.ids, self.uncompleted, self.untimed):
             order.extend_sorted(ids)
-        for task_id, task in pairs:
-            data = task.get("data")
-            if data.__class__ is dict:
-                self.key_counts.update(data.keys())
-            if "predictions" in task:
-                score = mean_score(task)
-                if score is not None:
-                    self.scores[task_id] = score
-                    self._track_score(task_id, True)
+        shapes = np.bincount(table.shape[-count:][table.shape[-count:] >= 0],
+                             minlength=len(store.shapes))
+        for keys, n in zip(store.shapes, shapes.tolist()):
+            if n:
+                for key in keys:
+                    self.key_counts[key] += n
+        scores = table.score[-count:]
+        scored = ~np.isnan(scores)
+        for task_id, score in zip(ids[scored].tolist(), scores[scored].tolist()):
+            self.scores[task_id] = score
+            self._track_score(task_id, True)
 
     def remove_task(self, task_id, task):
         if not self.ids.discard(task_id):

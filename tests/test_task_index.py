@@ -8,6 +8,7 @@ from label_studio import int_sorted_list, sortedlist
 from label_studio.int_sorted_list import IntSortedList
 from label_studio.sortedlist import SortedList
 from label_studio.storage.completions_dir import Summary
+from label_studio.storage.task_store import TaskStore
 from label_studio.task_index import TaskIndex
 
 
@@ -124,19 +125,24 @@ def test_int_sorted_list_from_a_sorted_array_shares_it_until_changed(monkeypatch
     assert len(values) == 33 and values[-1] == 60 and 60 in values and 59 not in values
 
 
-def test_an_import_indexed_in_bulk_matches_a_rebuild(monkeypatch):
+def test_an_import_indexed_in_bulk_matches_a_rebuild(monkeypatch, tmp_path):
     monkeypatch.setattr(int_sorted_list, "LOAD", 4)
     rng = random.Random(3)
     tasks = {i: scored_task(rng, i) for i in range(0, 90, 3)}
-    pairs = list(tasks.items())
+    ids = list(tasks)
+    store = TaskStore(str(tmp_path / "tasks.json"), "tasks.json").open()
     index = TaskIndex()
-    index.add_new_tasks(pairs[:7])
-    index.set_summary(3, Summary(None, count=1, completed_at=50))
-    index.add_new_tasks(pairs[7:])
+    store.append(ids[:7], [tasks[i] for i in ids[:7]])
+    index.add_appended(store, 7)
+    summaries = {3: Summary(None, count=1, completed_at=50)}
+    index.set_summary(3, summaries[3])
+    store.append(ids[7:], [tasks[i] for i in ids[7:]], consume=True)
+    index.add_appended(store, len(ids) - 7)
     rebuilt = TaskIndex()
-    rebuilt.rebuild(tasks, {3: Summary(None, count=1, completed_at=50)})
+    rebuilt.rebuild(store, summaries)
     for name in ("id", "completed_at", "has_cancelled_completions"):
         assert index.page(name, True, 0, 100) == rebuilt.page(name, True, 0, 100)
     assert index.key_counts == rebuilt.key_counts == {"k": len(tasks)}
-    assert list(index.open_by_score) == list(rebuilt.open_by_score)
+    assert list(index.open_by_score) == list(rebuilt.open_by_score) != []
     assert list(index.uncompleted) == list(rebuilt.uncompleted) and 3 not in index.uncompleted
+    assert dict(store.items()) == {i: {**task, "id": i} for i, task in tasks.items()}

@@ -2,6 +2,7 @@
 place under the undo journal, rewrites that copy untouched tasks byte for byte."""
 import json
 import os
+import zlib
 
 import pytest
 
@@ -143,8 +144,8 @@ def test_appends_keep_both_files_legacy_json(tmp_path, monkeypatch, in_place_fro
     inode = os.stat(tmp_path / "tasks.json").st_ino
     for batch in range(3):
         first = 20 + batch * 5
-        source.append([(i, {"data": {"i": i, "t": "\u00e9"}, "id": i})
-                           for i in range(first, first + 5)])
+        ids = range(first, first + 5)
+        source.append(ids, [{"data": {"i": i, "t": "\u00e9"}, "id": i} for i in ids])
     tasks = read_json(tmp_path / "tasks.json")
     assert list(tasks) == [str(i) for i in range(35)]
     assert tasks["34"] == {"data": {"i": 34, "t": "\u00e9"}, "id": 34}
@@ -182,7 +183,8 @@ def kill_mid_append(source, new_tasks, written_share):
     with open(store.path, "rb") as f:
         f.seek(store._end)
         tail = f.read()
-    in_place.write_journal(store.journal_path, size, store._end, tail, payload)
+    in_place.write_journal(store.journal_path, size, store._end, tail, len(payload),
+                           zlib.crc32(payload))
     fd = os.open(store.path, os.O_WRONLY)
     os.pwrite(fd, payload[:int(len(payload) * written_share)], store._end)
     os.close(fd)
@@ -221,13 +223,13 @@ def test_after_a_restart_source_json_is_extended_not_rewritten(tmp_path, monkeyp
     inode = os.stat(tmp_path / "source.json").st_ino
     restarted = TasksJson(str(tmp_path), "proj")
     restarted.load()
-    restarted.append([(100, {"data": {}, "id": 100})])
+    restarted.append([100], [{"data": {}, "id": 100}])
     assert os.stat(tmp_path / "source.json").st_ino == inode  # recognised as ours: extended
     assert list(read_json(tmp_path / "source.json")) == [str(i) for i in [*range(20), 99, 100]]
     # a map that is not ours (here: from another project path) is rewritten whole
     moved = TasksJson(str(tmp_path), "elsewhere")
     moved.load()
-    moved.append([(101, {"data": {}, "id": 101})])
+    moved.append([101], [{"data": {}, "id": 101}])
     assert read_json(tmp_path / "source.json")["0"]["key"] == "elsewhere/tasks.json/0"
 
 
@@ -238,5 +240,5 @@ def test_a_large_map_is_written_by_a_thread_and_flushed(tmp_path, monkeypatch):
         source.rewrite({victim: None})
     source.flush_map()
     assert list(read_json(tmp_path / "source.json")) == [str(i) for i in range(5, 20)]
-    source.append([(20, {"data": {}, "id": 20})])  # waits for the thread, then extends
+    source.append([20], [{"data": {}, "id": 20}])  # waits for the thread, then extends
     assert list(read_json(tmp_path / "source.json"))[-1] == "20"

@@ -97,6 +97,6 @@ def _json_body():
     if not data.strip():
         raise ValidationError([NO_DATA])
     try:
-        return jsonio.loads(data)
+        return jsonio.loads_large(data)
     except ValueError as exc:
         raise ValidationError([f"Invalid JSON body: {exc}"]) from None

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 import click
 
+from ..collector import paused
+
 URL_SCHEMES = ("http://", "https://")
 MAX_MESSAGES = 20
 
@@ -39,20 +41,24 @@ def import_command(project_path, inputs, quiet):
         label_config = project.label_config
     show_progress = not quiet and sys.stderr.isatty()
     try:
-        with ImportBatch(project.path, label_config, limits) as batch:
+        with paused(), ImportBatch(project.path, label_config, limits) as batch:
             with _progress(show_progress, len(sources), "Reading ") as bar:
                 for source in sources:
                     _add_source(batch, source)
                     bar.update(1)
-            with _progress(show_progress, len(batch.items), "Checking") as bar:
-                tasks = batch.checked_tasks(progress=bar.update)
-            result = project.import_tasks(tasks, formats=batch.formats_seen(),
-                                          uploads=batch.uploads)
+            # the list goes straight to the project: no name here keeps it (or its tasks) alive
+            result = project.import_tasks(_checked_tasks(batch, show_progress),
+                                          formats=batch.formats_seen(), uploads=batch.uploads)
     except ValidationError as exc:
         _fail(exc.detail if isinstance(exc.detail, list) else [exc.detail])
     except LabelStudioError as exc:
         _fail([str(exc.detail)])
     click.echo(_summary(project_path, result, len(sources)))
+
+
+def _checked_tasks(batch, show_progress):
+    with _progress(show_progress, len(batch.items), "Checking") as bar:
+        return batch.checked_tasks(progress=bar.update)
 
 
 def _sources(inputs):

@@ -129,9 +129,14 @@ class ImportBatch:
         return max(0, self.limits.max_tasks - len(self.items))
 
     def _extend(self, name, items, capped=False):
+        """Adds a reader's items; the batch takes the list (the first one is kept as it is,
+        not copied: one JSON file of a million tasks is one list)."""
         if items:
             self._origins.append((len(self.items), name))
-            self.items.extend(items)
+            if self.items or type(items) is not list:
+                self.items.extend(items)
+            else:
+                self.items = items
         if len(self.items) > self.limits.max_tasks:
             count = (f"more than {self.limits.max_tasks}" if capped  # the reader stopped early
                      else len(self.items))
@@ -147,11 +152,18 @@ class ImportBatch:
         return f"{name} #{position - first + 1}"
 
     def checked_tasks(self, progress=None):
-        """The items as tasks checked against the label config; ValidationError otherwise."""
+        """The items as tasks checked against the label config; ValidationError otherwise.
+
+        The batch hands its list over: the items are replaced by their tasks in place and
+        the batch keeps no reference, so whoever stores the tasks may consume the list and
+        free each task as it goes."""
         if not self.items:
             raise ValidationError(["data is empty: no tasks found in the input"])
         origin = self.origin if self._from_files else None
-        return validate_tasks(self.items, self.label_config, origin=origin, progress=progress)
+        tasks = validate_tasks(self.items, self.label_config, origin=origin, progress=progress,
+                               in_place=True)
+        self.items = []
+        return tasks
 
     def formats_seen(self):
         """Files per extension for the answer; None for a request body (legacy "request")."""

@@ -33,7 +33,7 @@ def extension(name):
 def json_items(data, name):
     """A .json file: a list of items or one dict."""
     try:
-        value = jsonio.loads(data)
+        value = jsonio.loads_large(data)
     except ValueError as exc:
         raise FileFormatError(f"invalid JSON: {exc}") from None
     if value is None:

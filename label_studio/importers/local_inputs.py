@@ -61,7 +61,8 @@ def file_tasks(path, input_format, label_config, shown_name=None):
     shown = shown_name or path
     try:
         items = _file_items(path, input_format, label_config, shown)
-        tasks = validate_tasks(items, label_config, origin=lambda i: f"{shown} #{i + 1}")
+        tasks = validate_tasks(items, label_config, origin=lambda i: f"{shown} #{i + 1}",
+                               in_place=True)
     except OSError as exc:
         raise InputError(f"Cannot read tasks from {shown}: {exc}") from None
     except FileFormatError as exc:

@@ -10,6 +10,8 @@ from ..errors import ValidationError
 UNDEFINED_KEY = "$undefined$"
 MAX_ERRORS = 100
 PROGRESS_STEP = 10_000
+SHARE_SAMPLE = 1000          # items looked at to find data keys with repeating string values
+MAX_SHARED = 10_000          # distinct values shared before giving up on it
 ROOT_MESSAGE = 'Task root must be dict with "data", "meta", "completions", "predictions" fields'
 
 
@@ -24,30 +26,85 @@ def items_from_json(value):
     return value
 
 
-def validate_tasks(items, label_config, origin=None, progress=None):
+def validate_tasks(items, label_config, origin=None, progress=None, in_place=False):
     """Checked and normalized tasks: {"data", "predictions"?, "meta"?, "completions"?}.
 
     `origin(position)` may name where an item came from (a file and row) for the messages;
     `progress(count)` is told how many more items were checked, every PROGRESS_STEP items.
+    With `in_place` the list `items` itself becomes the list of tasks (each item replaced by
+    its task) and is returned: a million-task import then holds one list, not two. After an
+    error the list is left part items, part tasks.
     """
+    tasks = items if in_place else list(items)
     checker = _DataChecker(label_config)
-    tasks, errors = [], []
-    for position, item in enumerate(items):
-        if progress is not None and position % PROGRESS_STEP == PROGRESS_STEP - 1:
+    plain_keys = checker.plain_keys
+    shared_keys = _repeating_keys(tasks) if plain_keys is not None else ()
+    shared = {}
+    share = shared.setdefault
+    errors = []
+    count = len(tasks)
+    for start in range(0, count, PROGRESS_STEP):
+        for position in range(start, min(start + PROGRESS_STEP, count)):
+            item = tasks[position]
+            # the common items, bare data or {"data": data} alone with a string for each data
+            # key, are checked here inline: a call for each would cost more than its check
+            if plain_keys is not None and type(item) is dict:
+                data = item if "data" not in item else item["data"] if len(item) == 1 else None
+                if type(data) is dict and UNDEFINED_KEY not in data:
+                    for key in plain_keys:
+                        if type(data.get(key)) is not str:
+                            break
+                    else:
+                        for key in shared_keys:
+                            value = data.get(key)
+                            if type(value) is str:
+                                data[key] = share(value, value)
+                        tasks[position] = {"data": data} if data is item else item
+                        continue
+            try:
+                tasks[position] = _normalize(item, checker)
+            except _ItemError as exc:
+                where = f" ({origin(position)})" if origin is not None else ""
+                errors.append(f"Error at item {position}{where}: {exc} :: {_preview(item)}")
+                if len(errors) >= MAX_ERRORS:
+                    errors[-1] = "..."
+                    raise ValidationError(errors) from None
+        if len(shared) > MAX_SHARED:  # not so repetitive after all
+            shared_keys = ()
+        if progress is not None and start + PROGRESS_STEP <= count:
             progress(PROGRESS_STEP)
-        try:
-            tasks.append(_normalize(item, checker))
-        except _ItemError as exc:
-            where = f" ({origin(position)})" if origin is not None else ""
-            errors.append(f"Error at item {position}{where}: {exc} :: {_preview(item)}")
-            if len(errors) >= MAX_ERRORS:
-                errors[-1] = "..."
-                break
     if errors:
         raise ValidationError(errors)
     if progress is not None:
-        progress(len(items) % PROGRESS_STEP)
+        progress(count % PROGRESS_STEP)
     return tasks
+
+
+def _repeating_keys(items):
+    """Data keys whose values, in the first SHARE_SAMPLE items, are strings that repeat a
+    lot (a source, a split, a category): their equal values are then made one str object,
+    which holds a large import in less memory (57 bytes less a task and key for 8-character
+    values) for about 60 ns an item."""
+    if len(items) < SHARE_SAMPLE:
+        return ()
+    sample = [_data_of(item) for item in items[:SHARE_SAMPLE]]
+    if sample[0] is None:
+        return ()
+    keys = []
+    for key, value in sample[0].items():
+        if type(value) is not str:
+            continue
+        values = [data.get(key) if data is not None else None for data in sample]
+        if set(map(type, values)) == {str} and len(set(values)) <= SHARE_SAMPLE // 20:
+            keys.append(key)
+    return tuple(keys)
+
+
+def _data_of(item):
+    if type(item) is not dict:
+        return None
+    data = item.get("data", item)
+    return data if type(data) is dict else None
 
 
 def validate_task(item, label_config):
@@ -100,6 +157,9 @@ class _DataChecker:
         # a string is the common case; its check would always pass for these keys
         self.takes_strings = {key for key in self.keys
                               if value_types is not None and "string" in value_types(key)}
+        # when every key takes strings, an item whose values for them are all strings passes
+        self.plain_keys = (tuple(self.keys) if self.takes_strings.issuperset(self.keys)
+                           else None)
 
     def check(self, data, assumption):
         if UNDEFINED_KEY in data and self.keys:

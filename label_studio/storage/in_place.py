@@ -15,24 +15,31 @@ from .. import jsonio
 from .files import fsync_path, read_bytes
 
 
-def extend_in_place(path, journal_path, end, has_entries, entries, durable=True):
-    """Writes ',<entries>}' over the closing brace at `end` of the JSON object file at
-    `path`, under the undo journal. Returns the length written."""
-    payload = (b"," if has_entries else b"") + entries + b"}"
+def extend_in_place(path, journal_path, end, payload, durable=True):
+    """Writes `payload` (a list of bytes: ',' or '', the entries, '}') over the closing brace
+    at `end` of the JSON object file at `path`, under the undo journal. Returns the length
+    written."""
+    length = sum(len(part) for part in payload)
+    crc = 0
+    for part in payload:
+        crc = zlib.crc32(part, crc)
     fd = os.open(path, os.O_RDWR)
     try:
         old_size = os.fstat(fd).st_size
         tail = os.pread(fd, old_size - end, end)
-        write_journal(journal_path, old_size, end, tail, payload, durable)
-        _pwrite_all(fd, payload, end)
-        if end + len(payload) < old_size:  # the old tail had trailing spaces past the new end
-            os.ftruncate(fd, end + len(payload))
+        write_journal(journal_path, old_size, end, tail, length, crc, durable)
+        offset = end
+        for part in payload:
+            _pwrite_all(fd, part, offset)
+            offset += len(part)
+        if end + length < old_size:  # the old tail had trailing spaces past the new end
+            os.ftruncate(fd, end + length)
         if durable:
             os.fdatasync(fd)
     finally:
         os.close(fd)
     clear_journal(journal_path)
-    return len(payload)
+    return length
 
 
 def object_end(path):
@@ -51,11 +58,11 @@ def object_end(path):
     end = size - len(tail) + len(body) - 1
     return end, not body[:-1].rstrip().endswith(b"{")
 
-def write_journal(path, old_size, end, tail, payload, durable=True):
+def write_journal(path, old_size, end, tail, length, crc, durable=True):
     """Before a file is extended in place: how to undo it (durably, unless the file is only
     derived data)."""
     record = jsonio.dumps({"size": old_size, "end": end, "tail": tail.decode("latin-1"),
-                           "length": len(payload), "crc": zlib.crc32(payload)})
+                           "length": length, "crc": crc})
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
     try:
         created = os.fstat(fd).st_size == 0

@@ -74,8 +74,8 @@ class RemoteSource(Storage):
     def recover(self):
         self.mirror.recover()
 
-    def append(self, new_tasks):
-        self.mirror.append(new_tasks)
+    def append(self, ids, tasks, consume=False):
+        self.mirror.append(ids, tasks, consume)
 
     def rewrite(self, changes):
         self.mirror.rewrite(changes)

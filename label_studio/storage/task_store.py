@@ -48,6 +48,7 @@ APPEND_IN_PLACE_BYTES = 8 << 20
 INDEX_FROM_BYTES = 1 << 20  # a smaller file is scanned in milliseconds: no index file
 INDEX_VERSION = 1
 DECODE_BATCH = 20000
+ENCODE_BATCH = 10000
 READ_SPAN = 1 << 20
 
 
@@ -215,11 +216,12 @@ class TaskStore:
                 task_id = position
             task["id"] = task_id
             tasks[task_id] = task
-        ordered = sorted(tasks.items())
-        parts, columns = _encode(ordered, 1, self)
-        self._buffer = b"{" + b",".join(parts) + b"}"
+        ids = sorted(tasks)
+        chunks, columns = _encode(ids, [tasks[i] for i in ids], self)
+        columns["start"] = columns["start"] + 1  # after the '{'
+        self._buffer = b"{" + b",".join(chunks) + b"}"
         self._end = len(self._buffer) - 1
-        self._entries = len(parts)
+        self._entries = len(ids)
         self.table = Table(columns)
         self._dense = True
 
@@ -412,26 +414,45 @@ class TaskStore:
         return (self._fd is not None and self._buffer is None and self._end is not None
                 and self.stamp is not None and self.stamp[2] >= APPEND_IN_PLACE_BYTES)
 
-    def append(self, new_tasks):
-        """Adds [(id, task)] with ids above every stored one (see the module doc)."""
-        if not new_tasks:
+    def append(self, ids, tasks, consume=False):
+        """Adds `tasks` under `ids` (ascending, above every stored id); see the module doc.
+        With `consume`, each task of the list is dropped (set to None) once encoded."""
+        if not len(tasks):
             return
-        if len(self.table) and new_tasks[0][0] <= self.last_id():
+        if len(self.table) and ids[0] <= self.last_id():
             raise ValueError("appended ids must be above the stored ones")
-        if not self.writable_in_place:
-            self.rewrite(dict(new_tasks))
-            return
-        parts, columns = _encode(new_tasks, 0, self)
-        written = extend_in_place(self.path, self.journal_path, self._end, self._entries > 0,
-                                  b",".join(parts))
-        base = self._end + (1 if self._entries else 0)
+        chunks, columns = _encode(ids, tasks, self, consume)
+        has_entries = self._entries > 0
+        payload = [b"," if has_entries else b""] + _joined(chunks, b",") + [b"}"]
+        # where the first new entry starts: after the comma, or after a new file's '{'
+        base = 1 if self._end is None else self._end + len(payload[0])
+        if self.writable_in_place:
+            extend_in_place(self.path, self.journal_path, self._end, payload)
+        else:
+            self._append_by_copy(payload)
         columns["start"] = columns["start"] + base
         self.table.append(columns)
-        self._end += written - 1
-        self._entries += len(parts)
+        self._end = base + int(sum(len(part) for part in payload[1:-1]))
+        self._entries += len(tasks)
         st = os.fstat(self._fd)
         self.stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        self.save_index(appended=len(parts))
+        self.save_index(appended=len(tasks))
+
+    def _append_by_copy(self, payload):
+        """A new file: the stored entries copied as they are, the new ones after them."""
+        def fill(fd):
+            out = _Writer(fd)
+            if self._end is None:
+                out.write(b"{")
+            else:
+                out.copy(self, 0, self._end)
+            for part in payload:
+                out.write(part)
+            out.flush()
+        _replace_with(self.path, fill, True)
+        self.close()
+        self._buffer = None
+        self._fd = os.open(self.path, os.O_RDONLY)  # under the project lock: our new file
 
     def rewrite(self, changes, durable=True):
         """Writes a new file: `changes` is {id: task, or None to delete}; every other task
@@ -443,16 +464,20 @@ class TaskStore:
         changed_ids = np.array([i for i, _ in changed], dtype=np.int64)
         keep = ~np.isin(ids, np.concatenate([deleted, changed_ids]))
         kept_rows = np.flatnonzero(keep)
-        parts, new_columns = _encode(changed, 0, self)
+        parts, new_columns = _encode_each([i for i, _ in changed], [t for _, t in changed], self)
         # where each changed task goes among the kept ones (ids ascending)
         slots = np.searchsorted(ids[kept_rows], changed_ids)
-        pieces = []  # ("rows", first, last) of kept rows, or ("new", index)
-        previous = 0
+        pieces = []  # ("rows", first, last) of kept rows, or ("new", first, last) of parts
+        previous = -1
         for index, slot in enumerate(slots.tolist()):
-            if slot > previous:
-                pieces.extend(self._runs(kept_rows[previous:slot]))
-            pieces.append(("new", index))
+            if slot == previous and pieces and pieces[-1][0] == "new":
+                pieces[-1] = ("new", pieces[-1][1], index + 1)
+                continue
+            if slot > max(previous, 0):
+                pieces.extend(self._runs(kept_rows[max(previous, 0):slot]))
+            pieces.append(("new", index, index + 1))
             previous = slot
+        previous = max(previous, 0)
         if previous < len(kept_rows):
             pieces.extend(self._runs(kept_rows[previous:]))
         starts_out = []
@@ -465,13 +490,14 @@ class TaskStore:
             for n, piece in enumerate(pieces):
                 if n:
                     out.write(b",")
-                if piece[0] == "new":
-                    index = piece[1]
-                    starts_out.append(np.array([out.position], dtype=np.int64))
-                    order_columns.append(("new", index))
-                    out.write(parts[index])
+                kind, first, last = piece
+                if kind == "new":
+                    starts = new_columns["start"][first:last]
+                    starts_out.append(starts - starts[0] + out.position)
+                    order_columns.append(piece)
+                    for chunk in _joined(parts[first:last], b",", ENCODE_BATCH):
+                        out.write(chunk)
                     continue
-                _, first, last = piece
                 span_start = int(table.start[first])
                 span_end = int(table.start[last - 1] + table.voff[last - 1]
                                + table.vlen[last - 1])
@@ -486,10 +512,8 @@ class TaskStore:
         merged = {name: [] for name in ("id", "voff", "vlen", "shape", "score")}
         for item in order_columns:
             for name in merged:
-                if item[0] == "new":
-                    merged[name].append(new_columns[name][item[1]:item[1] + 1])
-                else:
-                    merged[name].append(getattr(table, name)[item[1]:item[2]])
+                source = new_columns[name] if item[0] == "new" else getattr(table, name)
+                merged[name].append(source[item[1]:item[2]])
         columns = {name: np.concatenate(arrays) if arrays else np.empty(0, dtype=np.int64)
                    for name, arrays in merged.items()}
         columns["start"] = (np.concatenate(starts_out) if starts_out
@@ -560,28 +584,71 @@ class _Writer:
             self._size = 0
 
 
-def _encode(pairs, base, store):
-    """Entry bytes ('"id":{...}') of [(id, task)] and their columns; starts are relative to
-    `base` plus the commas between entries."""
-    parts = [b'"%d":' % task_id + jsonio.dumps(task) for task_id, task in pairs]
-    count = len(parts)
-    lengths = np.fromiter((len(p) for p in parts), dtype=np.int64, count=count)
-    key_lengths = np.fromiter((len(b'"%d":' % task_id) for task_id, _ in pairs),
-                              dtype=np.int64, count=count)
+def _encode(ids, tasks, store, consume=False):
+    """The entries ('"id":{...}') of new tasks as comma-joined chunks of ENCODE_BATCH, and
+    their columns; starts count from the first entry, with a comma between entries."""
+    count = len(tasks)
+    lengths = np.empty(count, dtype=np.int64)
+    key_lengths = np.empty(count, dtype=np.int64)
+    shapes = np.empty(count, dtype=np.int32)
+    scores = np.full(count, np.nan)
+    shape_ids = store._shape_ids
+    chunks = []
+    for first in range(0, count, ENCODE_BATCH):
+        stop = min(first + ENCODE_BATCH, count)
+        parts, part_lengths, keys, batch_shapes = [], [], [], []
+        for k in range(first, stop):
+            task = tasks[k]
+            key = b'"%d":' % ids[k]
+            part = key + jsonio.dumps(task)
+            parts.append(part)
+            part_lengths.append(len(part))
+            keys.append(len(key))
+            data = task.get("data")
+            found = shape_ids.get(tuple(data) if data.__class__ is dict else ())
+            batch_shapes.append(store._shape_id(task) if found is None else found)
+            if "predictions" in task:
+                value = mean_score(task)
+                if value is not None:
+                    scores[k] = value
+            if consume:
+                tasks[k] = None
+        chunks.append(b",".join(parts))
+        lengths[first:stop] = part_lengths
+        key_lengths[first:stop] = keys
+        shapes[first:stop] = batch_shapes
     starts = np.zeros(count, dtype=np.int64)
     if count:
         starts[1:] = np.cumsum(lengths + 1)[:-1]
-    scores = [mean_score(task) for _, task in pairs]
-    columns = {
-        "id": np.fromiter((task_id for task_id, _ in pairs), dtype=np.int64, count=count),
-        "start": starts + base,
-        "voff": key_lengths,
-        "vlen": lengths - key_lengths,
-        "shape": np.fromiter((store._shape_id(task) for _, task in pairs), dtype=np.int32,
-                             count=count),
-        "score": np.array([np.nan if s is None else s for s in scores], dtype=np.float64),
-    }
+    columns = {"id": np.asarray(ids, dtype=np.int64), "start": starts, "voff": key_lengths,
+               "vlen": lengths - key_lengths, "shape": shapes, "score": scores}
+    return chunks, columns
+
+
+def _encode_each(ids, tasks, store):
+    """Like _encode, with one bytes object per entry (a rewrite places them one by one)."""
+    parts, columns = [], None
+    chunks, columns = _encode(ids, tasks, store)
+    for chunk, first in zip(chunks, range(0, len(tasks), ENCODE_BATCH)):
+        starts = columns["start"][first:first + ENCODE_BATCH] - columns["start"][first]
+        ends = starts + columns["voff"][first:first + ENCODE_BATCH] + \
+            columns["vlen"][first:first + ENCODE_BATCH]
+        parts.extend(chunk[a:b] for a, b in zip(starts.tolist(), ends.tolist()))
     return parts, columns
+
+
+def _joined(parts, separator, batch=None):
+    """[part, separator, part, ...]: separators between, nothing joined into one big bytes
+    (or, with `batch`, the parts joined a batch at a time)."""
+    if batch:
+        groups = [separator.join(parts[i:i + batch]) for i in range(0, len(parts), batch)]
+        return _joined(groups, separator)
+    out = []
+    for n, part in enumerate(parts):
+        if n:
+            out.append(separator)
+        out.append(part)
+    return out
 
 
 def _short_stamp(path):

@@ -59,12 +59,12 @@ class TasksJson(Storage):
             recover_journal(self.map_path, self._map_journal)
             self._map_stamp = None
 
-    def append(self, new_tasks):
-        """Adds [(id, task)] with ids above every stored one, without re-encoding the
-        stored ones."""
+    def append(self, ids, tasks, consume=False):
+        """Adds `tasks` under `ids` (ascending, above every stored id), without re-encoding
+        the stored ones; `consume`: see TaskStore.append."""
         self.flush_map()
         map_current = self.map_path is not None and self._map_is_current()
-        self.store.append(new_tasks)
+        self.store.append(ids, tasks, consume)
         if self.map_path is None:
             return
         # the map is extended only when it is the one we would write, else rewritten whole
@@ -72,10 +72,10 @@ class TasksJson(Storage):
         if end is None:
             self._save_map(self.store.table.id)
             return
-        entries = self._map_entries([task_id for task_id, _ in new_tasks])
+        entries = self._map_entries(list(ids))
         if os.path.getsize(self.map_path) >= APPEND_IN_PLACE_BYTES:
-            extend_in_place(self.map_path, self._map_journal, end[0], end[1], entries,
-                            durable=False)
+            extend_in_place(self.map_path, self._map_journal, end[0],
+                            [b"," if end[1] else b"", entries, b"}"], durable=False)
         else:
             atomic_extend_object(self.map_path, entries, durable=False)
         self._map_stamp = stamp(self.map_path)
