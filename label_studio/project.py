@@ -200,13 +200,17 @@ class Project(ProjectState):
     def import_tasks(self, tasks, formats=None, uploads=None):
         """Stores validated tasks (see importers/) with fresh ids; all or nothing.
 
-        `uploads` (importers.uploads.UploadStaging) holds the media files the tasks point
-        to; they are moved into upload/ once nothing can refuse the import any more.
+        `tasks` is a list, or a streamed sequence (importers/): len() is the total and
+        iterating it gives lists of tasks. Either is the caller's to give away: each task is
+        dropped once stored. `uploads` (importers.uploads.UploadStaging) holds the media
+        files the tasks point to; they are moved into upload/ once nothing can refuse the
+        import any more.
         """
         started = time.perf_counter()
-        if len(tasks) > self.settings.max_tasks_per_import:
+        count = len(tasks)
+        if count > self.settings.max_tasks_per_import:
             raise ValidationError([f"Maximum task number is {self.settings.max_tasks_per_import},"
-                                   f" current task number is {len(tasks)}"])
+                                   f" current task number is {count}"])
         with self.writing():
             self._check_tasks_writable()
             self._check_source_can("Import", "can_import")
@@ -214,38 +218,51 @@ class Project(ProjectState):
                 uploads.commit()
             new_ids, completion_count, prediction_count = self._add_tasks(tasks)
         return {
-            "task_count": len(tasks),
+            "task_count": count,
             "completion_count": completion_count,
             "prediction_count": prediction_count,
             "duration": round(time.perf_counter() - started, 6),
-            "formats": formats or {"request": len(tasks)},
+            "formats": formats or {"request": count},
             "new_task_ids": new_ids,
         }
 
     def _add_tasks(self, tasks):
         """Numbers and stores new tasks and their imported completions (inside writing())."""
-        completion_count = prediction_count = 0
+        count = len(tasks)
         first = self.last_task_id + 1
-        new_ids = list(range(first, first + len(tasks)))
+        batches = [tasks] if isinstance(tasks, list) else tasks
         if self.source.remote:  # Redis: written through before anything changes here
-            self.source.set_many({task_id: {**_without(task, "completions"), "id": task_id}
-                                  for task_id, task in zip(new_ids, tasks)})
+            batches = [[task for batch in batches for task in batch]]
+            self.source.set_many({first + k: {**_without(task, "completions"), "id": first + k}
+                                  for k, task in enumerate(batches[0])})
         records = []
-        for task_id, task in zip(new_ids, tasks):
-            imported = task.pop("completions", None)
-            task["id"] = task_id
-            prediction_count += len(task.get("predictions") or ())
-            if imported:
-                completion_count += len(imported)
-                records.append((task_id, self._new_record(task, imported)))
-        self.last_task_id = first + len(tasks) - 1 if tasks else self.last_task_id
-        if tasks:
-            # the list is the caller's to give away: each task goes once encoded
-            self._append_tasks(range(first, first + len(tasks)), tasks, consume=True)
-        self.index.add_appended(self.tasks, len(tasks))
+        counts = {"completions": 0, "predictions": 0, "tasks": 0}
+
+        def numbered():
+            for batch in batches:
+                start = first + counts["tasks"]
+                for task_id, task in enumerate(batch, start):
+                    imported = task.pop("completions", None)
+                    task["id"] = task_id
+                    counts["predictions"] += len(task.get("predictions") or ())
+                    if imported:
+                        counts["completions"] += len(imported)
+                        records.append((task_id, self._new_record(task, imported)))
+                counts["tasks"] += len(batch)
+                if counts["tasks"] > count:
+                    break
+                yield range(start, start + len(batch)), batch
+            # the store encodes every batch before it writes: raised here, nothing is written
+            if counts["tasks"] != count:  # a streamed import whose input changed meanwhile
+                raise Conflict(f"the import gave {counts['tasks']} tasks, not {count}; "
+                               "try again")
+
+        self._append_task_batches(numbered())
+        self.last_task_id = max(self.last_task_id, first + count - 1)
+        self.index.add_appended(self.tasks, count)
         for task_id, record in records:
             self._write_record(task_id, record)
-        return new_ids, completion_count, prediction_count
+        return list(range(first, first + count)), counts["completions"], counts["predictions"]
 
     def _import_dropped_files(self):
         """Tasks from files added to the drop-in folder since the last look (importers/)."""

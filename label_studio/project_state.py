@@ -259,11 +259,16 @@ class ProjectState:
             raise Conflict(f"tasks.json was not fully readable ({self._tasks_file_problem}); "
                            "fix it by hand before changing tasks")
 
-    def _append_tasks(self, ids, tasks, consume=False):
-        """Tasks with ids above every stored one go to the end of tasks.json (`consume`:
-        the list's tasks are dropped once encoded, to keep a large import's peak low)."""
+    def _append_tasks(self, ids, tasks):
+        """Tasks with ids above every stored one go to the end of tasks.json."""
         self._dirty.add("tasks")
-        self.source.append(ids, tasks, consume)
+        self.source.append(ids, tasks)
+
+    def _append_task_batches(self, batches):
+        """(ids, tasks) batches, as _append_tasks, in one write; each task is dropped once
+        encoded (a large import's peak memory is then about one batch of dicts)."""
+        self._dirty.add("tasks")
+        self.source.append_batches(batches, consume=True)
 
     def _rewrite_tasks(self, changes, old_tasks=None):
         """{id: task, or None to delete}: a new tasks.json. `old_tasks` ({id: task} of the

@@ -242,3 +242,39 @@ def test_a_large_map_is_written_by_a_thread_and_flushed(tmp_path, monkeypatch):
     assert list(read_json(tmp_path / "source.json")) == [str(i) for i in range(5, 20)]
     source.append([20], [{"data": {}, "id": 20}])  # waits for the thread, then extends
     assert list(read_json(tmp_path / "source.json"))[-1] == "20"
+
+
+class Streamed:
+    """A streamed import as the importers make it: len() first, then lists of tasks."""
+
+    def __init__(self, batches, claimed=None):
+        self.batches = batches
+        self.claimed = claimed
+
+    def __len__(self):
+        return self.claimed if self.claimed is not None else sum(map(len, self.batches))
+
+    def __iter__(self):
+        return iter([[dict(task) for task in batch] for batch in self.batches])
+
+
+def test_a_streamed_import_is_stored_whole_or_not_at_all(tmp_path):
+    from conftest import make_project
+    from label_studio.project import Project
+    project_dir = make_project(str(tmp_path / "p"))
+    project = Project(project_dir)
+    project.import_tasks([{"data": {"image": "first"}}])
+    batches = [[{"data": {"image": f"{b}-{i}"}} for i in range(3)] for b in range(4)]
+    batches[2][1]["completions"] = [{"result": []}]
+    result = project.import_tasks(Streamed(batches))
+    assert result["task_count"] == 12 and result["new_task_ids"] == list(range(1, 13))
+    assert result["completion_count"] == 1
+    assert project.get_task(8)["data"] == {"image": "2-1"} and project.get_task(8)["completions"]
+    with open(os.path.join(project_dir, "tasks.json")) as f:
+        before = f.read()
+    from label_studio.errors import Conflict
+    with pytest.raises(Conflict):  # the input changed between the passes: nothing stored
+        project.import_tasks(Streamed(batches, claimed=13))
+    with open(os.path.join(project_dir, "tasks.json")) as f:
+        assert f.read() == before
+    assert Project(project_dir).summary()["task_count"] == 13

@@ -77,6 +77,9 @@ class RemoteSource(Storage):
     def append(self, ids, tasks, consume=False):
         self.mirror.append(ids, tasks, consume)
 
+    def append_batches(self, batches, consume=False):
+        self.mirror.append_batches(batches, consume)
+
     def rewrite(self, changes):
         self.mirror.rewrite(changes)
 

@@ -417,11 +417,28 @@ class TaskStore:
     def append(self, ids, tasks, consume=False):
         """Adds `tasks` under `ids` (ascending, above every stored id); see the module doc.
         With `consume`, each task of the list is dropped (set to None) once encoded."""
-        if not len(tasks):
+        self.append_batches([(ids, tasks)], consume)
+
+    def append_batches(self, batches, consume=False):
+        """append() of several (ids, tasks) batches as one write: all of them or none."""
+        chunks, parts = [], []
+        last = self.last_id() if len(self.table) else None
+        offset = 0
+        for ids, tasks in batches:
+            if not len(tasks):
+                continue
+            if (last is not None and ids[0] <= last) or len(ids) != len(tasks):
+                raise ValueError("appended ids must be above the stored ones, one a task")
+            last = ids[-1]
+            batch_chunks, columns = _encode(ids, tasks, self, consume)
+            columns["start"] = columns["start"] + offset
+            offset += sum(len(chunk) for chunk in batch_chunks) + len(batch_chunks)
+            chunks.extend(batch_chunks)
+            parts.append(columns)
+        if not parts:
             return
-        if len(self.table) and ids[0] <= self.last_id():
-            raise ValueError("appended ids must be above the stored ones")
-        chunks, columns = _encode(ids, tasks, self, consume)
+        columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+        count = len(columns["id"])
         has_entries = self._entries > 0
         payload = [b"," if has_entries else b""] + _joined(chunks, b",") + [b"}"]
         # where the first new entry starts: after the comma, or after a new file's '{'
@@ -433,10 +450,10 @@ class TaskStore:
         columns["start"] = columns["start"] + base
         self.table.append(columns)
         self._end = base + int(sum(len(part) for part in payload[1:-1]))
-        self._entries += len(tasks)
+        self._entries += count
         st = os.fstat(self._fd)
         self.stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        self.save_index(appended=len(tasks))
+        self.save_index(appended=count)
 
     def _append_by_copy(self, payload):
         """A new file: the stored entries copied as they are, the new ones after them."""

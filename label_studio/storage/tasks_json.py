@@ -62,17 +62,23 @@ class TasksJson(Storage):
     def append(self, ids, tasks, consume=False):
         """Adds `tasks` under `ids` (ascending, above every stored id), without re-encoding
         the stored ones; `consume`: see TaskStore.append."""
+        self.append_batches([(ids, tasks)], consume)
+
+    def append_batches(self, batches, consume=False):
+        """append() of several (ids, tasks) batches as one write."""
         self.flush_map()
         map_current = self.map_path is not None and self._map_is_current()
-        self.store.append(ids, tasks, consume)
-        if self.map_path is None:
+        first = self.store.last_id() + 1
+        self.store.append_batches(batches, consume)
+        ids = self.store.table.id[np.searchsorted(self.store.table.id, first):]
+        if self.map_path is None or not len(ids):
             return
         # the map is extended only when it is the one we would write, else rewritten whole
         end = object_end(self.map_path) if map_current else None
         if end is None:
             self._save_map(self.store.table.id)
             return
-        entries = self._map_entries(list(ids))
+        entries = self._map_entries(ids.tolist())
         if os.path.getsize(self.map_path) >= APPEND_IN_PLACE_BYTES:
             extend_in_place(self.map_path, self._map_journal, end[0],
                             [b"," if end[1] else b"", entries, b"}"], durable=False)
