@@ -113,6 +113,14 @@ class SummaryMap:
         ids = ids[ids != NONE]
         return max(default, int(ids.max())) if len(ids) else default
 
+    def completion_total(self, task_ids):
+        """How many completions the records of `task_ids` hold (an int64 array)."""
+        keys, columns = self.arrays()
+        if not len(keys) or not len(task_ids):
+            return 0
+        rows = np.minimum(np.searchsorted(keys, task_ids), len(keys) - 1)
+        return int(columns[rows[keys[rows] == task_ids], COUNT].sum())
+
     def inode_of(self, task_ids):
         """The stamp inodes of `task_ids` (an int64 array), NONE where there is no summary."""
         keys, columns = self.arrays()

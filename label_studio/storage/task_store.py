@@ -35,6 +35,7 @@ Writes:
 import os
 
 import numpy as np
+import orjson
 
 from .. import jsonio
 from ..errors import Conflict
@@ -46,7 +47,7 @@ from .task_table import RECORD, Table
 
 APPEND_IN_PLACE_BYTES = 8 << 20
 INDEX_FROM_BYTES = 1 << 20  # a smaller file is scanned in milliseconds: no index file
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 DECODE_BATCH = 20000
 ENCODE_BATCH = 10000
 READ_SPAN = 1 << 20
@@ -135,6 +136,7 @@ class TaskStore:
         keep = np.ones(count, dtype=bool)
         shape = np.full(count, -1, dtype=np.int32)
         score = np.full(count, np.nan)
+        npred = np.zeros(count, dtype=np.uint32)
         key_start, separator = entries.key_start, entries.separator
         for first in range(0, count, DECODE_BATCH):
             last = min(first + DECODE_BATCH, count) - 1
@@ -147,11 +149,11 @@ class TaskStore:
                           jsonio.loads(raw[int(entries.key_end[i]) + 1:int(separator[i])]
                                        .lstrip(b" \t\r\n:")))
                          for i in range(first, last + 1)]
-            self._read_batch(pairs, first, entries, ids, keep, shape, score)
+            self._read_batch(pairs, first, entries, ids, keep, shape, score, npred)
         self._entries = count
         self._end = entries.end
         columns = {
-            "id": ids, "start": key_start, "shape": shape, "score": score,
+            "id": ids, "start": key_start, "shape": shape, "score": score, "npred": npred,
             "voff": entries.value_start - key_start,
             "vlen": entries.value_end - entries.value_start,
         }
@@ -160,7 +162,7 @@ class TaskStore:
         self._dense = len(order) == count and bool((np.diff(order) == 1).all())
         self.table = Table({name: column[order] for name, column in columns.items()})
 
-    def _read_batch(self, pairs, first, entries, ids, keep, shape, score):
+    def _read_batch(self, pairs, first, entries, ids, keep, shape, score, npred):
         """Fills the rows of one decoded batch (the hot loop of a first open: 1M tasks)."""
         pairs = list(pairs)
         try:
@@ -186,9 +188,7 @@ class TaskStore:
             found = shape_ids.get(keys)
             batch_shapes.append(self._shape_id(task) if found is None else found)
             if "predictions" in task:
-                value = mean_score(task)
-                if value is not None:
-                    score[row] = value
+                score[row], npred[row] = prediction_facts(task)
         stop = first + len(batch_ids)
         ids[first:stop] = batch_ids
         shape[first:stop] = batch_shapes
@@ -320,34 +320,58 @@ class TaskStore:
     def many(self, task_ids):
         """{id: task} of the known ones among `task_ids`, in the order given; neighbours in
         the file are read together."""
-        wanted = np.fromiter(task_ids, dtype=np.int64)
-        rows = np.searchsorted(self.table.id, wanted)
-        rows = np.minimum(rows, max(len(self.table) - 1, 0))
-        found = (self.table.id[rows] == wanted) if len(self.table) else \
-            np.zeros(len(wanted), dtype=bool)
-        rows = rows[found]
+        rows, ids = self.rows_of(np.fromiter(task_ids, dtype=np.int64))
         if not len(rows):
             return {}
         if bool((np.diff(rows) == 1).all()):
             tasks = self._decode_rows(int(rows[0]), int(rows[-1]) + 1)
         else:
             tasks = [self._decode_rows(row, row + 1)[0] for row in rows.tolist()]
-        return dict(zip(self.table.id[rows].tolist(), tasks))
+        return dict(zip(ids.tolist(), tasks))
+
+    def rows_of(self, task_ids):
+        """(rows, ids) of the known ones among `task_ids` (any order kept)."""
+        wanted = np.asarray(task_ids, dtype=np.int64)
+        if not len(self.table) or not len(wanted):
+            return np.empty(0, dtype=np.int64), wanted[:0]
+        rows = np.minimum(np.searchsorted(self.table.id, wanted), len(self.table) - 1)
+        found = self.table.id[rows] == wanted
+        return rows[found], wanted[found]
+
+    def prediction_total(self, task_ids):
+        """How many predictions the known tasks among `task_ids` hold, without decoding."""
+        rows, _ = self.rows_of(task_ids)
+        return int(self.table.npred[rows].sum())
 
     def values(self):
         return (task for _, task in self.items())
 
     def _decode_rows(self, first, last):
-        """The tasks of rows [first, last): one read of the file when they are neighbours in
-        it (a page of a listing, a batch of an export), else one read each."""
+        """The tasks of rows [first, last): neighbours in the file (a page of a listing, a
+        batch of an export) are read with one read and decoded with one call."""
         table = self.table
         starts = table.start[first:last] + table.voff[first:last]
         ends = starts + table.vlen[first:last]
         ids = table.id[first:last].tolist()
-        if last - first > 1 and bool((starts[1:] >= ends[:-1]).all()) and \
+        count = last - first
+        if count > 1 and bool((starts[1:] >= ends[:-1]).all()) and \
                 int(ends[-1] - starts[0]) <= 64 * READ_SPAN:
             base = int(starts[0])
-            data = memoryview(self._read(base, int(ends[-1]) - base))
+            data = self._read(base, int(ends[-1]) - base)
+            if self._dense:
+                # the rows' entries are one stretch of the object: decode it whole
+                entry = int(table.start[first])
+                head = self._read(entry, base - entry)
+                try:
+                    found = list(orjson.loads(b"{" + head + data + b"}").values())
+                except orjson.JSONDecodeError:
+                    found = None
+                if found is not None and len(found) == count and all(
+                        task.__class__ is dict for task in found):
+                    for task, task_id in zip(found, ids):
+                        task["id"] = task_id
+                    return found
+            data = memoryview(data)
             return [self._decode_one(data[a:b], task_id) for a, b, task_id in
                     zip((starts - base).tolist(), (ends - base).tolist(), ids)]
         return [self._decode_one(self._read(a, b - a), task_id)
@@ -355,9 +379,12 @@ class TaskStore:
 
     def _decode_one(self, raw, task_id):
         try:
-            task = jsonio.loads(raw)
-        except ValueError:
-            task = None
+            task = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            try:
+                task = jsonio.loads(raw)  # NaN, huge integers: what orjson refuses
+            except ValueError:
+                task = None
         if not isinstance(task, dict):
             # the file changed under us (an edit in place): re-read it on the next sync
             self.stamp = ("changed",)
@@ -526,7 +553,7 @@ class TaskStore:
             position[0] = out.position
 
         _replace_with(self.path, fill, durable)
-        merged = {name: [] for name in ("id", "voff", "vlen", "shape", "score")}
+        merged = {name: [] for name in new_columns if name != "start"}
         for item in order_columns:
             for name in merged:
                 source = new_columns[name] if item[0] == "new" else getattr(table, name)
@@ -601,6 +628,15 @@ class _Writer:
             self._size = 0
 
 
+def prediction_facts(task):
+    """(mean score or NaN, number of predictions) of a task with a "predictions" key."""
+    predictions = task["predictions"]
+    count = sum(1 for p in predictions if isinstance(p, dict)) \
+        if isinstance(predictions, list) else 0
+    score = mean_score(task)
+    return (np.nan if score is None else score), count
+
+
 def _encode(ids, tasks, store, consume=False):
     """The entries ('"id":{...}') of new tasks as comma-joined chunks of ENCODE_BATCH, and
     their columns; starts count from the first entry, with a comma between entries."""
@@ -609,6 +645,7 @@ def _encode(ids, tasks, store, consume=False):
     key_lengths = np.empty(count, dtype=np.int64)
     shapes = np.empty(count, dtype=np.int32)
     scores = np.full(count, np.nan)
+    npred = np.zeros(count, dtype=np.uint32)
     shape_ids = store._shape_ids
     chunks = []
     for first in range(0, count, ENCODE_BATCH):
@@ -625,9 +662,7 @@ def _encode(ids, tasks, store, consume=False):
             found = shape_ids.get(tuple(data) if data.__class__ is dict else ())
             batch_shapes.append(store._shape_id(task) if found is None else found)
             if "predictions" in task:
-                value = mean_score(task)
-                if value is not None:
-                    scores[k] = value
+                scores[k], npred[k] = prediction_facts(task)
             if consume:
                 tasks[k] = None
         chunks.append(b",".join(parts))
@@ -638,7 +673,7 @@ def _encode(ids, tasks, store, consume=False):
     if count:
         starts[1:] = np.cumsum(lengths + 1)[:-1]
     columns = {"id": np.asarray(ids, dtype=np.int64), "start": starts, "voff": key_lengths,
-               "vlen": lengths - key_lengths, "shape": shapes, "score": scores}
+               "vlen": lengths - key_lengths, "shape": shapes, "score": scores, "npred": npred}
     return chunks, columns
 
 

@@ -7,7 +7,8 @@ COLUMNS = (
     ("voff", np.uint32),    # value start - entry start
     ("vlen", np.uint32),    # the value's length in bytes
     ("shape", np.int32),    # index of the task's data keys in the store's shapes (-1: unknown)
-    ("score", np.float64),  # mean prediction score (NaN: none, or unknown)
+    ("score", np.float64),  # mean prediction score (NaN: none)
+    ("npred", np.uint32),   # how many predictions (objects in "predictions")
 )
 RECORD = np.dtype(list(COLUMNS))
 
