@@ -265,7 +265,7 @@ class TaskStore:
             if appended and os.path.getsize(self.index_path) == (
                     (len(self.table) - appended) * RECORD.itemsize):
                 with open(self.index_path, "ab") as f:
-                    f.write(self.table.records()[-appended:].tobytes())
+                    f.write(self.table.records(len(self.table) - appended).tobytes())
             else:
                 atomic_write(self.index_path, self.table.records().tobytes(), durable=False)
         except OSError:

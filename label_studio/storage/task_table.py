@@ -39,10 +39,11 @@ class Table:
             raise AttributeError(name)
         return data[name][:self.n]
 
-    def records(self):
-        out = np.empty(self.n, dtype=RECORD)
+    def records(self, start=0):
+        """Rows [start, n) as one structured array (the index file's layout)."""
+        out = np.empty(self.n - start, dtype=RECORD)
         for name, _ in COLUMNS:
-            out[name] = self._data[name][:self.n]
+            out[name] = self._data[name][start:self.n]
         return out
 
     def append(self, columns):
