@@ -1,33 +1,37 @@
 """The tasks of tasks.json as an offset table over the file: a task is decoded when asked for.
 
-Why this shape (1M image tasks, an 89 MB tasks.json, 2 cores; `python benchmarks/bench_core.py
---sizes 1000000`): holding every task as a Python dict cost 874 bytes a task (887 MB at 1M)
-and a restart had to decode the whole file (10.7 s to the first answer). Measured
-alternatives:
+Why this shape (1M image tasks, an 89 MB tasks.json, 200k completed, 2 cores; `python
+benchmarks/bench_core.py --sizes 1000000`): holding every task as a Python dict cost 874
+bytes a task (887 MB resident at 1M) and a restart decoded the whole file (10.7 s to the
+first answer). Measured alternatives:
 
-* orjson.loads of the whole file: 1.6 s and ~500 MB of dicts, every start;
+* orjson.loads of the whole file: 1.6 s and ~500 MB of dicts, at every start;
 * the file memory-mapped: no copy, but a hand edit that truncates the file in place would
-  kill the server with SIGBUS on the next read, so reads use pread on a kept descriptor
-  (about 1 us each; a page of tasks is one read of the span holding them);
-* the byte offsets found by numpy passes over the bytes (json_offsets.py): 1.4 s at 1M,
-  done only when the file is new to us or changed behind our back;
-* the offsets persisted beside the file (.ls-tasks-index.*, 40 bytes a task, checked
-  against the file's stamp): a restart reads 40 MB of columns and no task JSON.
+  kill the server with SIGBUS on its next read; reads use pread on a kept descriptor
+  instead (about 1 us; the tasks of a page, neighbours in the file, are one read and one
+  orjson call);
+* the byte offsets found by numpy passes over the bytes (json_offsets.py): 1.1 s at 1M,
+  plus 1.1 s to decode every task once in batches (which checks the file and learns what
+  the indexes need); done only when the file is new to us or changed behind our back;
+* the offsets persisted beside the file (.ls-index-tasks.bin, 40 bytes a task, bound to
+  the file's stamp): a restart reads 40 MB of columns and no task JSON (0.57 s from spawn
+  to the first answer at 1M, 173 MB resident).
 
-So each task is one row of numpy columns (task_table.py): id, where its entry and value lie
-in the file, and what the indexes need without decoding it (its data keys, as an index into
-a short list of key sets, and its mean prediction score). 36 bytes a task in memory.
+So each task is one row of numpy columns (task_table.py): its id, where its entry and its
+value lie in the file, and what the indexes need without decoding it (its data keys, as an
+index into a short list of key sets; its mean prediction score and prediction count):
+40 bytes a task in memory.
 
 Writes:
 * new tasks (ids above every stored one) are appended: the file's closing brace is
   overwritten by ',"id":{...}...}'. A copy of the file with the tail added, renamed over it,
-  would cost time in the size of the file (60 ms at 1M: 100 imports of 1k, 6 s); so files
-  above APPEND_IN_PLACE_BYTES are extended in place, under an undo journal
-  (.ls-tasks-journal: the old size and tail, and a CRC of the new bytes), fsynced before the
-  file is touched. A start that finds a journal whose new bytes are not all there rolls the
-  file back, so after a crash the file is the old one or the new one. The one moment a
-  reader other than us could see a torn file is a kill during the single write() of the new
-  bytes; the next open by this program repairs it. Smaller files are copied and renamed.
+  costs time in the size of the file (60 ms at 1M: 100 imports of 1k, 6 s), so files
+  above APPEND_IN_PLACE_BYTES are extended in place, under an undo journal (in_place.py),
+  fsynced before the file is touched; the next open finishes or rolls back an append a
+  dead writer left, so after a crash the file is the old one or the new one. The one
+  moment a reader other than us could see a torn file is a kill during the writes of the
+  new bytes; the next open by this program repairs it. Smaller files are copied (stored
+  bytes as they are) and renamed.
 * any other change (a task edited, tasks deleted, predictions stored) writes a new file,
   renamed over the old: runs of unchanged tasks are copied as byte ranges (in the kernel
   when large), only the changed tasks are encoded.
