@@ -3,16 +3,19 @@ cheap positional slices.
 
 The pure-Python SortedList (sortedlist.py) spends 36 bytes on each int (a pointer and the
 int object): 1M task ids cost 36 MB in each of the five id lists of the task index. Here
-a block is a numpy array of at most 2 * LOAD values; an insert copies one block.
+a block is a numpy array of at most 2 * LOAD values; an insert copies one block. The
+positional reads (slices, indexing) are SortedList's.
 """
 from bisect import bisect_left
 
 import numpy as np
 
+from .sortedlist import SortedList
+
 LOAD = 2048
 
 
-class IntSortedList:
+class IntSortedList(SortedList):
     def __init__(self, values=()):
         ordered = np.sort(np.asarray(values, dtype=np.int64)) if len(values) else \
             np.empty(0, dtype=np.int64)
@@ -30,18 +33,9 @@ class IntSortedList:
         self._maxes = [int(block[-1]) for block in self._blocks]
         self._len = len(ordered)
 
-    def __len__(self):
-        return self._len
-
-    def __bool__(self):
-        return self._len > 0
-
     def __iter__(self):
         for block in self._blocks:
             yield from block.tolist()
-
-    def to_array(self):
-        return np.concatenate(self._blocks) if self._blocks else np.empty(0, dtype=np.int64)
 
     def _locate(self, value):
         """(block index, position in block) where value is or would go; block None past all."""
@@ -112,39 +106,6 @@ class IntSortedList:
     def first(self):
         return int(self._blocks[0][0]) if self._len else None
 
-    def __getitem__(self, position):
-        if position < 0:
-            position += self._len
-        if not 0 <= position < self._len:
-            raise IndexError(position)
-        for block in self._blocks:
-            if position < len(block):
-                return int(block[position])
-            position -= len(block)
-        raise IndexError(position)
-
-    def slice(self, start, stop):
-        """Values at positions [start, stop), ascending, as Python ints."""
-        start, stop = max(start, 0), min(stop, self._len)
-        out = []
-        if start >= stop:
-            return out
-        for block in self._blocks:
-            n = len(block)
-            if start >= n:
-                start -= n
-                stop -= n
-                continue
-            out.extend(block[start:stop].tolist())
-            stop -= n
-            start = 0
-            if stop <= 0:
-                break
-        return out
-
-    def slice_from_end(self, start, stop):
-        """Values at positions [start, stop) counted from the largest value, descending."""
-        lo, hi = self._len - min(stop, self._len), self._len - max(start, 0)
-        if lo >= hi:
-            return []
-        return self.slice(lo, hi)[::-1]
+    @staticmethod
+    def _values(part):
+        return part.tolist()
