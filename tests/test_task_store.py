@@ -6,7 +6,7 @@ import zlib
 
 import pytest
 
-from label_studio.storage import in_place, json_offsets, task_store
+from label_studio.storage import in_place, json_offsets, task_scan, task_store
 from label_studio.storage.task_store import TaskStore
 from label_studio.storage.tasks_json import TasksJson
 
@@ -101,7 +101,7 @@ def test_a_restart_reads_the_persisted_index_not_the_file(tmp_path, monkeypatch)
 
     def no_scan(*args, **kwargs):
         raise AssertionError("scanned the file again")
-    monkeypatch.setattr(task_store, "scan_object", no_scan)
+    monkeypatch.setattr(task_scan, "scan_object", no_scan)
     store = TaskStore(path, "tasks.json").open()
     assert store[49] == {"data": {"i": 49}, "id": 49} and len(store) == 50
 

@@ -43,17 +43,15 @@ import orjson
 
 from .. import jsonio
 from ..errors import Conflict
-from ..task_index import mean_score
-from .files import TEMP_MARK, _replace_with, _write_all, atomic_write, read_bytes, stamp
+from .files import _replace_with, _write_all, atomic_write, read_bytes, stamp
 from .in_place import extend_in_place, journal_pending, recover_journal
-from .json_offsets import NotAnObject, scan_object
+from .task_encoding import ENCODE_BATCH, encode, encode_each, joined
+from .task_scan import index_bytes
 from .task_table import RECORD, Table
 
 APPEND_IN_PLACE_BYTES = 8 << 20
 INDEX_FROM_BYTES = 1 << 20  # a smaller file is scanned in milliseconds: no index file
 INDEX_VERSION = 2
-DECODE_BATCH = 20000
-ENCODE_BATCH = 10000
 READ_SPAN = 1 << 20
 
 
@@ -96,7 +94,7 @@ class TaskStore:
         self.stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
         if self._load_index():
             return self
-        self._index_bytes(_read_all(fd, st.st_size))
+        index_bytes(self, _read_all(fd, st.st_size))
         if self._buffer is None and not self.warnings:
             self.save_index()  # a file with problems is read again at each start
         return self
@@ -113,123 +111,8 @@ class TaskStore:
             os.close(self._fd)
             self._fd = None
 
-    def _index_bytes(self, raw):
-        if not raw.strip():
-            self._fd_unused()
-            return
-        try:
-            entries = scan_object(raw)
-        except NotAnObject:
-            self._from_other_json(raw)
-            self._fd_unused()
-            return
-        except (ValueError, IndexError) as exc:
-            self.warnings.append(f"{self.name} is not valid JSON ({exc}); serving no tasks")
-            return
-        try:
-            self._rows_from_entries(raw, entries)
-        except jsonio.JSONDecodeError as exc:
-            self.__init__(self.path, self.name)
-            self.warnings.append(f"{self.name} is not valid JSON ({exc}); serving no tasks")
-
-    def _rows_from_entries(self, raw, entries):
-        """Decodes the entries a batch at a time: checks them, finds their ids, data keys and
-        scores; the tasks themselves are dropped again."""
-        count = len(entries)
-        ids = np.empty(count, dtype=np.int64)
-        keep = np.ones(count, dtype=bool)
-        shape = np.full(count, -1, dtype=np.int32)
-        score = np.full(count, np.nan)
-        npred = np.zeros(count, dtype=np.uint32)
-        key_start, separator = entries.key_start, entries.separator
-        for first in range(0, count, DECODE_BATCH):
-            last = min(first + DECODE_BATCH, count) - 1
-            body = raw[int(key_start[first]):int(separator[last])]
-            batch = jsonio.loads(b"{" + body + b"}")
-            if len(batch) == last - first + 1:
-                pairs = batch.items()
-            else:  # repeated keys: decode the entries one by one to keep them apart
-                pairs = [(jsonio.loads(raw[int(key_start[i]):int(entries.key_end[i])]),
-                          jsonio.loads(raw[int(entries.key_end[i]) + 1:int(separator[i])]
-                                       .lstrip(b" \t\r\n:")))
-                         for i in range(first, last + 1)]
-            self._read_batch(pairs, first, entries, ids, keep, shape, score, npred)
-        self._entries = count
-        self._end = entries.end
-        columns = {
-            "id": ids, "start": key_start, "shape": shape, "score": score, "npred": npred,
-            "voff": entries.value_start - key_start,
-            "vlen": entries.value_end - entries.value_start,
-        }
-        order = _last_of_each_id(ids, keep)
-        # every entry kept, in id order: runs of rows are runs of bytes in the file
-        self._dense = len(order) == count and bool((np.diff(order) == 1).all())
-        self.table = Table({name: column[order] for name, column in columns.items()})
-
-    def _read_batch(self, pairs, first, entries, ids, keep, shape, score, npred):
-        """Fills the rows of one decoded batch (the hot loop of a first open: 1M tasks)."""
-        pairs = list(pairs)
-        try:
-            batch_ids = [int(key) for key, _ in pairs]
-        except (TypeError, ValueError):
-            batch_ids = [_int_key(key) for key, _ in pairs]
-        not_objects = set((np.flatnonzero(entries.value_start[first:first + len(pairs)] < 0)
-                           + first).tolist())
-        shape_ids = self._shape_ids
-        batch_shapes = []
-        for row, (key, task) in enumerate(pairs, first):
-            task_id = batch_ids[row - first]
-            if task_id is None or task.__class__ is not dict or row in not_objects:
-                what = ("with non-integer key " + repr(key) if task_id is None
-                        else f"{key}: not a JSON object")
-                self.warnings.append(f"{self.name}: skipped task {what}")
-                keep[row] = False
-                batch_ids[row - first] = 0
-                batch_shapes.append(-1)
-                continue
-            data = task.get("data")
-            keys = tuple(data) if data.__class__ is dict else ()
-            found = shape_ids.get(keys)
-            batch_shapes.append(self._shape_id(task) if found is None else found)
-            if "predictions" in task:
-                score[row], npred[row] = prediction_facts(task)
-        stop = first + len(batch_ids)
-        ids[first:stop] = batch_ids
-        shape[first:stop] = batch_shapes
-
-    def _from_other_json(self, raw):
-        """A file that is not a JSON object: the legacy list of tasks is served (ids from
-        each task's "id", else its position) from an object encoded in memory; it is written
-        as an object on the first change."""
-        try:
-            value = jsonio.loads(raw)
-        except ValueError as exc:
-            self.warnings.append(f"{self.name} is not valid JSON ({exc}); serving no tasks")
-            return
-        if not isinstance(value, list):
-            self.warnings.append(f"{self.name} must hold a JSON object of tasks; serving no "
-                                 "tasks")
-            return
-        tasks = {}
-        for position, task in enumerate(value):
-            if not isinstance(task, dict):
-                self.warnings.append(f"{self.name}: skipped item {position}: not a JSON object")
-                continue
-            task_id = task.get("id")
-            if isinstance(task_id, bool) or not isinstance(task_id, int) or task_id in tasks:
-                task_id = position
-            task["id"] = task_id
-            tasks[task_id] = task
-        ids = sorted(tasks)
-        chunks, columns = _encode(ids, [tasks[i] for i in ids], self)
-        columns["start"] = columns["start"] + 1  # after the '{'
-        self._buffer = b"{" + b",".join(chunks) + b"}"
-        self._end = len(self._buffer) - 1
-        self._entries = len(ids)
-        self.table = Table(columns)
-        self._dense = True
-
-    # ------------------------------------------------------------------ the index file
+    def reset(self):
+        self.__init__(self.path, self.name)
 
     def _fd_unused(self):
         """Nothing is served from the file itself (empty, or a list held in memory)."""
@@ -461,7 +344,7 @@ class TaskStore:
             if (last is not None and ids[0] <= last) or len(ids) != len(tasks):
                 raise ValueError("appended ids must be above the stored ones, one a task")
             last = ids[-1]
-            batch_chunks, columns = _encode(ids, tasks, self, consume)
+            batch_chunks, columns = encode(ids, tasks, self, consume)
             columns["start"] = columns["start"] + offset
             offset += sum(len(chunk) for chunk in batch_chunks) + len(batch_chunks)
             chunks.extend(batch_chunks)
@@ -471,7 +354,7 @@ class TaskStore:
         columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
         count = len(columns["id"])
         has_entries = self._entries > 0
-        payload = [b"," if has_entries else b""] + _joined(chunks, b",") + [b"}"]
+        payload = [b"," if has_entries else b""] + joined(chunks, b",") + [b"}"]
         # where the first new entry starts: after the comma, or after a new file's '{'
         base = 1 if self._end is None else self._end + len(payload[0])
         if self.writable_in_place:
@@ -512,7 +395,7 @@ class TaskStore:
         changed_ids = np.array([i for i, _ in changed], dtype=np.int64)
         keep = ~np.isin(ids, np.concatenate([deleted, changed_ids]))
         kept_rows = np.flatnonzero(keep)
-        parts, new_columns = _encode_each([i for i, _ in changed], [t for _, t in changed], self)
+        parts, new_columns = encode_each([i for i, _ in changed], [t for _, t in changed], self)
         # where each changed task goes among the kept ones (ids ascending)
         slots = np.searchsorted(ids[kept_rows], changed_ids)
         pieces = []  # ("rows", first, last) of kept rows, or ("new", first, last) of parts
@@ -543,7 +426,7 @@ class TaskStore:
                     starts = new_columns["start"][first:last]
                     starts_out.append(starts - starts[0] + out.position)
                     order_columns.append(piece)
-                    for chunk in _joined(parts[first:last], b",", ENCODE_BATCH):
+                    for chunk in joined(parts[first:last], b",", ENCODE_BATCH):
                         out.write(chunk)
                     continue
                 span_start = int(table.start[first])
@@ -632,81 +515,6 @@ class _Writer:
             self._size = 0
 
 
-def prediction_facts(task):
-    """(mean score or NaN, number of predictions) of a task with a "predictions" key."""
-    predictions = task["predictions"]
-    count = sum(1 for p in predictions if isinstance(p, dict)) \
-        if isinstance(predictions, list) else 0
-    score = mean_score(task)
-    return (np.nan if score is None else score), count
-
-
-def _encode(ids, tasks, store, consume=False):
-    """The entries ('"id":{...}') of new tasks as comma-joined chunks of ENCODE_BATCH, and
-    their columns; starts count from the first entry, with a comma between entries."""
-    count = len(tasks)
-    lengths = np.empty(count, dtype=np.int64)
-    key_lengths = np.empty(count, dtype=np.int64)
-    shapes = np.empty(count, dtype=np.int32)
-    scores = np.full(count, np.nan)
-    npred = np.zeros(count, dtype=np.uint32)
-    shape_ids = store._shape_ids
-    chunks = []
-    for first in range(0, count, ENCODE_BATCH):
-        stop = min(first + ENCODE_BATCH, count)
-        parts, part_lengths, keys, batch_shapes = [], [], [], []
-        for k in range(first, stop):
-            task = tasks[k]
-            key = b'"%d":' % ids[k]
-            part = key + jsonio.dumps(task)
-            parts.append(part)
-            part_lengths.append(len(part))
-            keys.append(len(key))
-            data = task.get("data")
-            found = shape_ids.get(tuple(data) if data.__class__ is dict else ())
-            batch_shapes.append(store._shape_id(task) if found is None else found)
-            if "predictions" in task:
-                scores[k], npred[k] = prediction_facts(task)
-            if consume:
-                tasks[k] = None
-        chunks.append(b",".join(parts))
-        lengths[first:stop] = part_lengths
-        key_lengths[first:stop] = keys
-        shapes[first:stop] = batch_shapes
-    starts = np.zeros(count, dtype=np.int64)
-    if count:
-        starts[1:] = np.cumsum(lengths + 1)[:-1]
-    columns = {"id": np.asarray(ids, dtype=np.int64), "start": starts, "voff": key_lengths,
-               "vlen": lengths - key_lengths, "shape": shapes, "score": scores, "npred": npred}
-    return chunks, columns
-
-
-def _encode_each(ids, tasks, store):
-    """Like _encode, with one bytes object per entry (a rewrite places them one by one)."""
-    parts, columns = [], None
-    chunks, columns = _encode(ids, tasks, store)
-    for chunk, first in zip(chunks, range(0, len(tasks), ENCODE_BATCH)):
-        starts = columns["start"][first:first + ENCODE_BATCH] - columns["start"][first]
-        ends = starts + columns["voff"][first:first + ENCODE_BATCH] + \
-            columns["vlen"][first:first + ENCODE_BATCH]
-        parts.extend(chunk[a:b] for a, b in zip(starts.tolist(), ends.tolist()))
-    return parts, columns
-
-
-def _joined(parts, separator, batch=None):
-    """[part, separator, part, ...]: separators between, nothing joined into one big bytes
-    (or, with `batch`, the parts joined a batch at a time)."""
-    if batch:
-        groups = [separator.join(parts[i:i + batch]) for i in range(0, len(parts), batch)]
-        return _joined(groups, separator)
-    out = []
-    for n, part in enumerate(parts):
-        if n:
-            out.append(separator)
-        out.append(part)
-    return out
-
-
 def _short_stamp(path):
     found = stamp(path)
     return (found[0], found[2]) if found else ()
@@ -727,29 +535,3 @@ def _remove_quietly(path):
         os.unlink(path)
     except OSError:
         pass
-
-
-def _int_key(key):
-    try:
-        return int(key)
-    except (TypeError, ValueError):
-        return None
-
-
-def _last_of_each_id(ids, keep):
-    """Row numbers, ascending by id, of the last kept entry of each id (JSON's last wins)."""
-    rows = np.flatnonzero(keep)
-    if not len(rows):
-        return rows
-    kept_ids = ids[rows]
-    if len(kept_ids) < 2 or bool((kept_ids[1:] > kept_ids[:-1]).all()):
-        return rows
-    order = np.argsort(kept_ids, kind="stable")
-    sorted_ids = kept_ids[order]
-    last = np.ones(len(order), dtype=bool)
-    last[:-1] = sorted_ids[1:] != sorted_ids[:-1]
-    return rows[order[last]]
-
-
-def is_store_file(name):
-    return name.startswith((".ls-index-", ".ls-journal-")) or name.startswith(TEMP_MARK)
