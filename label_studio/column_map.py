@@ -69,6 +69,19 @@ class ColumnMap:
         self._gone.discard(key)
         self._merge_if_large()
 
+    def update(self, items):
+        """Sets many (key, value) pairs with one merge (a first load of 200k records)."""
+        for key, value in items:
+            if key in self._overlay:
+                self._overlay[key] = tuple(value)
+                continue
+            if key in self._gone:
+                self._gone.discard(key)
+            elif self._row(key) < 0:
+                self._len += 1
+            self._overlay[key] = tuple(value)
+        self._merge_if_large()
+
     def pop(self, key, default=None):
         value = self.get(key)
         if value is None:

@@ -168,6 +168,7 @@ class CompletionsDir(Storage):
             stale = [(task_id, path) for task_id, (path, _) in found.items() if task_id in moved]
         reads = len(stale)
         files = [path or self._default_path(task_id) for task_id, path in stale]
+        fresh = {}  # set at once: one merge of the summary columns, not one per record
         for (task_id, path), read in zip(stale, _read_all(files)):
             summary = self._summarize_read(read)
             if summary is None:
@@ -175,12 +176,13 @@ class CompletionsDir(Storage):
                     self.paths.pop(task_id, None)
                     changed.add(task_id)
                 continue
-            self.summaries[task_id] = summary
+            fresh[task_id] = summary
             if path:
                 self.paths[task_id] = path
             else:
                 self.paths.pop(task_id, None)
             changed.add(task_id)
+        self.summaries.update(fresh)
         if reads >= CACHE_AFTER_READS:
             self._save_cache_in_background()
         return changed

@@ -46,13 +46,21 @@ class SummaryMap:
         return found
 
     def __setitem__(self, task_id, summary):
-        stamp = summary.stamp or (None, None, None)
-        self._map[task_id] = (*stamp, summary.count, summary.cancelled, summary.completed_at,
-                              summary.max_id, self._digest_id(summary.digest))
+        self.update({task_id: summary})
+
+    def update(self, summaries):
+        """Sets {task_id: Summary} with one merge of the columns."""
+        self._map.update((task_id, self._values(task_id, summary))
+                         for task_id, summary in summaries.items())
+
+    def _values(self, task_id, summary):
         if summary.broken:
             self._broken[task_id] = summary.broken
         else:
             self._broken.pop(task_id, None)
+        stamp = summary.stamp or (None, None, None)
+        return (*stamp, summary.count, summary.cancelled, summary.completed_at, summary.max_id,
+                self._digest_id(summary.digest))
 
     def pop(self, task_id, default=None):
         found = self.get(task_id)
