@@ -49,31 +49,69 @@ def loads_large(data, part_size=PART_SIZE):
     not parse, the whole input is parsed as one (which also gives loads()' error and its
     fallbacks).
     """
+    parts = _array_parts(data, part_size)
+    if parts is None:
+        return loads(data)
+    items = []
+    try:
+        for part in parts:
+            items.extend(orjson.loads(part))
+        return items
+    except orjson.JSONDecodeError:
+        del items, parts
+        return loads(data)
+
+
+def loads_in_parts(data, part_size=PART_SIZE):
+    """loads_large() a part at a time, for a caller that needs no more than one part.
+
+    A large array gives lists of its elements, in order, whose concatenation is
+    loads_large()'s value; anything else gives its one value. The error of a document that
+    does not parse (or that needs the whole-input fallback) comes after the parts before
+    it, and then the rest of the array comes from that one parse.
+    """
+    parts = _array_parts(data, part_size)
+    if parts is None:
+        yield loads(data)
+        return
+    done = 0
+    for part in parts:
+        try:
+            value = orjson.loads(part)
+        except orjson.JSONDecodeError:
+            break
+        done += len(value)
+        yield value
+    else:
+        return
+    del parts, part
+    value = loads(data)
+    yield value[done:] if done else value
+
+
+def _array_parts(data, part_size):
+    """The JSON arrays, as bytes, that the parts of loads_large() are; None when `data` is
+    not cut (not bytes, small, or not an array)."""
     if not isinstance(data, (bytes, bytearray)) or len(data) <= part_size:
-        return loads(data)
+        return None
     if _ARRAY_START.match(data) is None:
-        return loads(data)
+        return None
+    return _cut_array(data, part_size)
+
+
+def _cut_array(data, part_size):
     first_key = _FIRST_KEY.match(data)
     between = re.compile(_BETWEEN_OBJECTS if first_key is None else
                          _BETWEEN_OBJECTS + rb"(?=[ \t\n\r]*" + re.escape(first_key[1]) + rb")")
-    items, part = [], None
     begin, size = 0, len(data)
-    try:
-        while True:
-            cut = (between.search(data, begin + part_size)
-                   if begin + part_size < size else None)
-            if cut is None:   # the last part, with the array's closing bracket
-                part = data[begin:] if begin == 0 else b"[" + data[begin:]
-            else:
-                end = cut.start() + 1
-                part = (data[begin:end] if begin == 0 else b"[" + data[begin:end]) + b"]"
-            items.extend(orjson.loads(part))
-            if cut is None:
-                return items
-            begin = cut.end() - 1
-    except orjson.JSONDecodeError:
-        del items, part
-        return loads(data)
+    while True:
+        cut = between.search(data, begin + part_size) if begin + part_size < size else None
+        if cut is None:   # the last part, with the array's closing bracket
+            yield data[begin:] if begin == 0 else b"[" + data[begin:]
+            return
+        end = cut.start() + 1
+        yield (data[begin:end] if begin == 0 else b"[" + data[begin:end]) + b"]"
+        begin = cut.end() - 1
 
 
 def dumps(obj, option=COMPACT) -> bytes:

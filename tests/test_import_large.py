@@ -1,11 +1,15 @@
-"""Large imports: a JSON array parsed in parts, tasks checked in place, repeated values shared.
+"""Large imports: a JSON array parsed in parts, tasks checked in place, repeated values shared,
+the CLI's JSON files checked in a first pass and streamed to the project in a second.
 
 These are memory and speed measures (benchmarks/bench_import.py); the tests pin that they
 change nothing a user sees: the same tasks, the same errors.
 """
 import gc
 import json
+import os
 import random
+import subprocess
+import sys
 
 import orjson
 import pytest
@@ -15,7 +19,8 @@ from conftest import make_project
 from label_studio import jsonio
 from label_studio.cli import main
 from label_studio.errors import ValidationError
-from label_studio.importers import ImportBatch, ImportLimits, validate_tasks
+from label_studio.importers import ImportBatch, ImportLimits, streamed, validate_tasks
+from label_studio.importers.streamed import StreamedTasks, streamable
 from label_studio.importers.validation import SHARE_SAMPLE, _normalize, _DataChecker
 from label_studio.label_config import parse_label_config
 
@@ -68,6 +73,19 @@ def test_parsing_in_parts_gives_the_value_and_the_error_of_one_parse(part_size):
     for document in odd_documents():
         assert outcome(jsonio.loads_large, document, part_size) == \
             outcome(jsonio.loads, document), document[:120]
+
+
+@pytest.mark.parametrize("part_size", [1, 7, 64, 1 << 20])
+def test_parsing_part_by_part_gives_the_parts_of_the_value(part_size):
+    def joined(document):
+        parts = list(jsonio.loads_in_parts(document, part_size))
+        if len(parts) == 1 or all(type(part) is list for part in parts):
+            return parts[0] if len(parts) == 1 else [item for part in parts for item in part]
+        raise AssertionError("a value that is not a list among several")
+
+    for document in odd_documents():
+        assert json.dumps(outcome(joined, document)) == \
+            json.dumps(outcome(jsonio.loads_large, document, part_size)), document[:120]
 
 
 def parts_parsed(monkeypatch):
@@ -191,3 +209,258 @@ def test_the_import_command_leaves_the_collector_as_it_found_it(tmp_path):
     result = runner.invoke(main, ["import", project, str(bad)])
     assert result.exit_code == 1 and "Error at item 1 (" in result.output
     assert gc.isenabled()
+
+
+# ---------------------------------------------------------------- streamed (two-pass) imports
+
+def list_path(paths, limits=LIMITS, config=IMAGE_CONFIG):
+    """What ImportBatch gives for these files: ("tasks", tasks, formats) or ("error", ...)."""
+    label_config = parse_label_config(config)
+    try:
+        with ImportBatch(str(paths[0].parent), label_config, limits) as batch:
+            for path in paths:
+                with open(path, "rb") as stream:
+                    batch.add_file(str(path), stream)
+            return "tasks", batch.checked_tasks(), batch.formats_seen()
+    except ValidationError as exc:
+        return "error", exc.detail
+
+
+def streamed_path(paths, limits=LIMITS, config=IMAGE_CONFIG, part_size=jsonio.PART_SIZE):
+    """The same through StreamedTasks: pass 1 for each file, then the batches of pass 2."""
+    tasks = StreamedTasks(parse_label_config(config), limits, part_size=part_size)
+    try:
+        for path in paths:
+            tasks.add_file(str(path))
+        tasks.finish()
+    except ValidationError as exc:
+        return "error", exc.detail
+    count = len(tasks)
+    told = []
+    tasks.progress = told.append
+    batches = list(tasks)
+    assert sum(map(len, batches)) == count == sum(told)
+    assert all(len(batch) == streamed.BATCH for batch in batches[:-1])
+    assert 0 < len(batches[-1]) <= streamed.BATCH
+    return "tasks", [task for batch in batches for task in batch], tasks.formats_seen()
+
+
+def same_outcome(paths, **options):
+    expected = list_path(paths, **{k: v for k, v in options.items() if k != "part_size"})
+    got = streamed_path(paths, **options)
+    # json.dumps: NaN from a legacy file equals itself there
+    assert json.dumps(got) == json.dumps(expected)
+    return got
+
+
+def write(folder, name, value, **dump_options):
+    path = folder / name
+    path.write_bytes(value if isinstance(value, bytes) else json.dumps(value, **dump_options)
+                     .encode())
+    return path
+
+
+def task_files(folder):
+    rng = random.Random(5)
+    bare = [{"image": f"http://x/{i}.jpg", "source": f"cam-{i % 3}", "n": i} for i in range(300)]
+    bare[7] = {"$undefined$": "http://x/moved.jpg"}
+    # a cut found inside: that part does not parse, the rest comes from one parse of the file
+    bare[150] = {"image": "nested", "pad": "." * 1200, "alt": [{"a": 1}, {"image": "y"}]}
+    full = []
+    for i in range(200):
+        task = {"data": {"image": f"http://y/{i}.jpg"}, "id": 1000 + i}
+        if rng.random() < 0.6:
+            task["predictions"] = [{"result": [{"from_name": "c", "to_name": "image",
+                                                "value": {"choices": ["A"]}}],
+                                    "score": rng.random()}, {"result": []}]
+        if rng.random() < 0.3:
+            task["completions"] = [{"result": [{"value": {"x": [{"y": 1}, {"z": "},{"}]}}]}]
+        if rng.random() < 0.3:
+            task["meta"] = {"k": [{"a": 1}, {"b": 2}]}
+        if rng.random() < 0.1:
+            task["predictions"] = None
+        full.append(task)
+    return [write(folder, "bare.json", bare),
+            write(folder, "tasks.json", full, indent=2),
+            write(folder, "one.json", {"data": {"image": "http://z/1.jpg"}, "meta": {"m": 1}}),
+            write(folder, "empty.json", []),
+            write(folder, "legacy.json", b'[{"image": "a", "v": NaN}, {"image": "b", '
+                                         b'"big": 123456789012345678901234567890}]')]
+
+
+@pytest.mark.parametrize("part_size", [64, 1000, jsonio.PART_SIZE])
+def test_streamed_tasks_are_those_of_the_list_path(tmp_path, monkeypatch, part_size):
+    monkeypatch.setattr(streamed, "BATCH", 7)
+    files = task_files(tmp_path)
+    kind, tasks, formats = same_outcome(files, part_size=part_size)
+    assert len(tasks) == 300 + 200 + 1 + 2 and formats == {".json": 5}
+    assert tasks[7] == {"data": {"image": "http://x/moved.jpg"}}
+    assert "id" not in tasks[300] and tasks[300]["data"] == {"image": "http://y/0.jpg"}
+    for single in files:
+        if single.name != "empty.json":
+            same_outcome([single], part_size=part_size)
+    same_outcome(files[::-1], part_size=part_size)
+
+
+def test_streamed_batches_are_a_few_thousand_tasks(tmp_path):
+    path = write(tmp_path, "t.json", [{"image": str(i)} for i in range(12_345)])
+    kind, tasks, _ = same_outcome([path, path])
+    assert len(tasks) == 24_690 and tasks[12_345] == {"data": {"image": "0"}}
+
+
+def error_cases(folder):
+    good = [{"image": f"g{i}"} for i in range(40)]
+    bad = [{"image": f"g{i}"} if i % 3 else {"text": i} for i in range(40)]
+    many_bad = [{"text": i} for i in range(150)]
+    cases = {
+        "item errors in two files": [write(folder, "a.json", bad), write(folder, "b.json", bad)],
+        "more than MAX_ERRORS": [write(folder, "c.json", good), write(folder, "d.json", many_bad)],
+        "invalid JSON after errors": [write(folder, "e.json", many_bad),
+                                      write(folder, "f.json", b'[{"image": "x"}, {"ima')],
+        "invalid JSON late in a file": [write(folder, "g.json", bad + good),
+                                        write(folder, "h.json", json.dumps(good + good).encode()
+                                              [:-40] + b"}, ]")],
+        "null": [write(folder, "i.json", good), write(folder, "j.json", b"null")],
+        "a string": [write(folder, "k.json", b'"abc"')],
+        "a number": [write(folder, "l.json", b"5")],
+        "nothing": [write(folder, "m.json", []), write(folder, "n.json", b" [ ] ")],
+        "an empty object": [write(folder, "o.json", {})],
+        "not a dict": [write(folder, "p.json", good + [[1, 2], "s", None] + good)],
+        "bad predictions": [write(folder, "q.json", [{"data": {"image": "x"},
+                                                      "predictions": [{"res": 1}]}] * 3)],
+        "a cut inside a nested value": [write(folder, "r.json", [
+            {"image": "x", "pad": "." * 200, "alt": [{"a": 1}, {"image": "y"}]}
+            for _ in range(30)]
+            + [{"text": 1}])],
+    }
+    return cases
+
+
+@pytest.mark.parametrize("part_size", [64, jsonio.PART_SIZE])
+def test_streamed_errors_are_those_of_the_list_path(tmp_path, part_size):
+    for name, paths in error_cases(tmp_path).items():
+        kind, *rest = same_outcome(paths, part_size=part_size)
+        assert kind == "error", name
+
+
+def test_streamed_imports_keep_max_tasks(tmp_path):
+    limits = ImportLimits(max_upload_size=1 << 30, max_tasks=50, max_unpacked_size=1 << 30)
+    files = [write(tmp_path, f"{n}.json", [{"image": str(i)} if i % 5 else {"x": 1}
+                                           for i in range(30)]) for n in range(3)]
+    for paths in (files[:1], files[:2], files):
+        same_outcome(paths, limits=limits, part_size=100)
+    kind, detail = streamed_path(files[:2], limits=limits, part_size=100)
+    assert detail == ["Maximum task number is 50, current task number is 60"]
+
+
+def test_a_file_changed_between_the_passes_is_refused(tmp_path):
+    path = write(tmp_path, "t.json", [{"image": f"{i:03}"} for i in range(500)])
+    for change in ("size", "same size and time"):
+        tasks = StreamedTasks(parse_label_config(IMAGE_CONFIG), LIMITS, part_size=256)
+        tasks.add_file(str(path))
+        tasks.finish()
+        status = os.stat(path)
+        content = path.read_bytes()
+        if change == "size":
+            path.write_bytes(content[:-1] + b',{"image": "x"}]')
+        else:   # rewritten in place, its size and time put back: the check finds it
+            with open(path, "r+b") as f:
+                f.write(content.replace(b'"image"', b'"imagx"', 1))
+            os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+        with pytest.raises(ValidationError) as caught:
+            list(tasks)
+        assert caught.value.detail == [f"{path} changed during the import; nothing was "
+                                       "imported, try again"]
+        path.write_bytes(content)
+
+
+def test_only_local_json_task_lists_are_streamed(tmp_path, monkeypatch):
+    assert streamable(["a.json", "b/C.JSON"])
+    assert not streamable(["a.json", "b.csv"]) and not streamable(["a.zip"])
+    assert not streamable([])
+    finished = []
+    real_finish = StreamedTasks.finish
+    monkeypatch.setattr(StreamedTasks, "finish",
+                        lambda self: finished.append(len(self)) or real_finish(self))
+    project = make_project(str(tmp_path / "p"), IMAGE_CONFIG)
+    json_file = write(tmp_path, "t.json", [{"image": "a"}, {"image": "b"}])
+    (tmp_path / "t.csv").write_text("image\nc\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", project, str(json_file), str(tmp_path / "t.csv")])
+    assert result.exit_code == 0, result.output
+    assert finished == []
+    result = runner.invoke(main, ["import", project, str(json_file), str(json_file)])
+    assert result.exit_code == 0, result.output
+    assert finished == [4] and "(ids 3..6)" in result.output
+
+
+def test_the_command_stores_and_refuses_as_before(tmp_path, monkeypatch):
+    files = task_files(tmp_path)
+    bad = error_cases(tmp_path)["invalid JSON after errors"]
+    outputs = {}
+    for way in ("streamed", "list"):
+        if way == "list":
+            monkeypatch.setattr(streamed, "streamable", lambda paths: False)
+        project = make_project(str(tmp_path / way), IMAGE_CONFIG)
+        good = CliRunner().invoke(main, ["import", project, *map(str, files)])
+        refused = CliRunner().invoke(main, ["import", project, *map(str, bad)])
+        assert refused.exit_code == 1
+        with open(os.path.join(project, "tasks.json"), "rb") as f:
+            outputs[way] = (good.exit_code, good.output.replace(project, "P"), refused.output,
+                            f.read())
+    assert outputs["streamed"] == outputs["list"]
+
+
+def test_a_streamed_import_on_a_terminal_shows_both_bars(tmp_path):
+    from test_import_cli import run_in_terminal
+    project = make_project(str(tmp_path / "p"), IMAGE_CONFIG)
+    path = write(tmp_path, "t.json", [{"image": "a"}, {"image": "b"}])
+    code, output = run_in_terminal(["import", project, str(path)])
+    assert code == 0, output
+    assert "Reading" in output and "Checking" in output and "Imported 2 tasks" in output
+
+
+CHILD = """
+import atexit, sys
+def peak():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) // 1024 for l in f if l.startswith("VmHWM:"))
+import label_studio.importers.streamed as streamed
+import label_studio.project as project
+import label_studio.storage.tasks_json as tasks_json
+tasks_json.TasksJson._save_map = lambda self, ids: None
+if sys.argv[1] == "list":
+    streamed.streamable = lambda paths: False
+imported = project.Project.import_tasks
+def measured(self, *args, **kwargs):
+    answer = imported(self, *args, **kwargs)
+    print("PEAK", start, peak(), file=sys.stderr)
+    return answer
+project.Project.import_tasks = measured
+from label_studio.cli import main
+start = peak()
+main(["import", "--quiet", *sys.argv[2:]], prog_name="label-studio")
+"""
+
+
+def test_a_streamed_import_peaks_well_below_the_list_path(tmp_path):
+    """The peak of the import itself: VmHWM once Project.import_tasks returns (a child's
+    ru_maxrss would start from this test process's high-water mark), without source.json,
+    derived data that the store writes from a thread, the same for both ways, whose peak
+    would land before or after that moment."""
+    path = tmp_path / "tasks.json"
+    with open(path, "wb") as f:
+        for start in range(0, 200_000, 20_000):
+            f.write(b"," if start else b"[")
+            f.write(orjson.dumps([{"image": f"http://example.com/{i}.jpg", "n": i}
+                                  for i in range(start, start + 20_000)])[1:-1])
+        f.write(b"]")
+    growth = {}
+    for way in ("list", "streamed"):
+        project = make_project(str(tmp_path / way), IMAGE_CONFIG)
+        done = subprocess.run([sys.executable, "-c", CHILD, way, project, str(path)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        start, peak = map(int, done.stderr.split("PEAK")[1].split())
+        growth[way] = peak - start
+    assert growth["streamed"] < 0.7 * growth["list"], growth

@@ -27,7 +27,8 @@ def import_command(project_path, inputs, quiet):
     the files in it. Nothing is written unless every task fits the label config.
     """
     from ..errors import LabelStudioError, ValidationError
-    from ..importers import ImportBatch, ImportLimits
+    from ..importers import ImportLimits
+    from ..importers.streamed import streamable
     from ..project import Project, ProjectNotFound
 
     sources = _sources(inputs)
@@ -41,14 +42,13 @@ def import_command(project_path, inputs, quiet):
         label_config = project.label_config
     show_progress = not quiet and sys.stderr.isatty()
     try:
-        with paused(), ImportBatch(project.path, label_config, limits) as batch:
-            with _progress(show_progress, len(sources), "Reading ") as bar:
-                for source in sources:
-                    _add_source(batch, source)
-                    bar.update(1)
-            # the list goes straight to the project: no name here keeps it (or its tasks) alive
-            result = project.import_tasks(_checked_tasks(batch, show_progress),
-                                          formats=batch.formats_seen(), uploads=batch.uploads)
+        with paused():
+            local = not any(source.startswith(URL_SCHEMES) for source in sources)
+            if local and streamable(sources):
+                result = _import_streamed(project, sources, label_config, limits,
+                                          show_progress)
+            else:
+                result = _import_batch(project, sources, label_config, limits, show_progress)
     except ValidationError as exc:
         _fail(exc.detail if isinstance(exc.detail, list) else [exc.detail])
     except LabelStudioError as exc:
@@ -56,9 +56,38 @@ def import_command(project_path, inputs, quiet):
     click.echo(_summary(project_path, result, len(sources)))
 
 
+def _import_batch(project, sources, label_config, limits, show_progress):
+    from ..importers import ImportBatch
+
+    with ImportBatch(project.path, label_config, limits) as batch:
+        with _progress(show_progress, len(sources), "Reading ") as bar:
+            for source in sources:
+                _add_source(batch, source)
+                bar.update(1)
+        # the list goes straight to the project: no name here keeps it (or its tasks) alive
+        return project.import_tasks(_checked_tasks(batch, show_progress),
+                                    formats=batch.formats_seen(), uploads=batch.uploads)
+
+
 def _checked_tasks(batch, show_progress):
     with _progress(show_progress, len(batch.items), "Checking") as bar:
         return batch.checked_tasks(progress=bar.update)
+
+
+def _import_streamed(project, sources, label_config, limits, show_progress):
+    """Local JSON task lists: checked first, keeping no task, then read again while stored."""
+    from ..importers.streamed import StreamedTasks
+
+    tasks = StreamedTasks(label_config, limits)
+    with _progress(show_progress, len(sources), "Reading ") as bar:
+        for source in sources:
+            tasks.add_file(source)
+            bar.update(1)
+    tasks.finish()
+    # the second reading checks each task again as it normalizes it, so it shows as checking
+    with _progress(show_progress, len(tasks), "Checking") as bar:
+        tasks.progress = bar.update
+        return project.import_tasks(tasks, formats=tasks.formats_seen())
 
 
 def _sources(inputs):

@@ -2,7 +2,9 @@
 
 `validation` checks items against the label config; `batch.ImportBatch` gathers one import's
 inputs (by file format, see `file_formats`, `tables`, `archives`, `url_fetch`) and stages its
-media files (`uploads`) until Project.import_tasks stores everything at once.
+media files (`uploads`) until Project.import_tasks stores everything at once. The CLI's
+local JSON files go through `streamed.StreamedTasks` instead: checked in a first pass that
+keeps no task, read again a batch at a time while they are stored.
 """
 from .batch import ImportBatch
 from .limits import ImportLimits

@@ -36,12 +36,29 @@ def json_items(data, name):
         value = jsonio.loads_large(data)
     except ValueError as exc:
         raise FileFormatError(f"invalid JSON: {exc}") from None
+    return value if isinstance(value, list) else _single_item(value, name)
+
+
+def json_item_parts(data, name, part_size=jsonio.PART_SIZE):
+    """json_items() a part at a time (see jsonio.loads_in_parts): lists of items whose
+    concatenation is its list; its error, maybe after some parts."""
+    parts = jsonio.loads_in_parts(data, part_size)
+    while True:
+        try:
+            value = next(parts)
+        except StopIteration:
+            return
+        except ValueError as exc:
+            raise FileFormatError(f"invalid JSON: {exc}") from None
+        yield value if isinstance(value, list) else _single_item(value, name)
+
+
+def _single_item(value, name):
+    """The items of a JSON file that is not an array."""
     if value is None:
         raise FileFormatError(f"null in {name} is not allowed", whole=True)
     if isinstance(value, dict):
         return [value]
-    if isinstance(value, list):
-        return value
     preview = value if isinstance(value, str) else jsonio.dumps(value).decode("utf-8")
     raise FileFormatError(f'Incorrect task type in {name}: "{preview[:100]}". It is allowed '
                           '"dict" or "list of dicts" only', whole=True)

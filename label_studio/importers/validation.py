@@ -36,48 +36,84 @@ def validate_tasks(items, label_config, origin=None, progress=None, in_place=Fal
     error the list is left part items, part tasks.
     """
     tasks = items if in_place else list(items)
-    checker = _DataChecker(label_config)
-    plain_keys = checker.plain_keys
-    shared_keys = _repeating_keys(tasks) if plain_keys is not None else ()
-    shared = {}
-    share = shared.setdefault
-    errors = []
-    count = len(tasks)
-    for start in range(0, count, PROGRESS_STEP):
-        for position in range(start, min(start + PROGRESS_STEP, count)):
-            item = tasks[position]
-            # the common items, bare data or {"data": data} alone with a string for each data
-            # key, are checked here inline: a call for each would cost more than its check
-            if plain_keys is not None and type(item) is dict:
-                data = item if "data" not in item else item["data"] if len(item) == 1 else None
-                if type(data) is dict and UNDEFINED_KEY not in data:
-                    for key in plain_keys:
-                        if type(data.get(key)) is not str:
-                            break
-                    else:
-                        for key in shared_keys:
-                            value = data.get(key)
-                            if type(value) is str:
-                                data[key] = share(value, value)
-                        tasks[position] = {"data": data} if data is item else item
-                        continue
-            try:
-                tasks[position] = _normalize(item, checker)
-            except _ItemError as exc:
-                where = f" ({origin(position)})" if origin is not None else ""
-                errors.append(f"Error at item {position}{where}: {exc} :: {_preview(item)}")
-                if len(errors) >= MAX_ERRORS:
-                    errors[-1] = "..."
-                    raise ValidationError(errors) from None
-        if len(shared) > MAX_SHARED:  # not so repetitive after all
-            shared_keys = ()
-        if progress is not None and start + PROGRESS_STEP <= count:
-            progress(PROGRESS_STEP)
-    if errors:
-        raise ValidationError(errors)
+    checker = TaskChecker(label_config, origin=origin)
+    checker.check(tasks, progress=progress)
+    checker.finish()
     if progress is not None:
-        progress(count % PROGRESS_STEP)
+        progress(len(tasks) % PROGRESS_STEP)
     return tasks
+
+
+class TaskChecker:
+    """validate_tasks() for items that come a list at a time: each list is checked in place,
+    its items numbered on from the lists before, the errors gathered over all of them.
+
+    `share` (repeating strings made one object, see _repeating_keys) pays off only for tasks
+    that are all kept; it is decided on the first list."""
+
+    def __init__(self, label_config, origin=None, share=True):
+        self.origin = origin
+        self.errors = []
+        self.position = 0            # of the next item, over all the lists
+        self._checker = _DataChecker(label_config)
+        self._share = share
+        self._shared_keys = None
+        self._shared = {}
+
+    def check(self, tasks, progress=None):
+        """Replaces each item of the list `tasks` by its task and returns the list; an item
+        that does not fit adds an error (and stays), the MAX_ERRORS-th raises them all."""
+        checker = self._checker
+        plain_keys = checker.plain_keys
+        if self._shared_keys is None:
+            self._shared_keys = (_repeating_keys(tasks) if plain_keys is not None and self._share
+                                 else ())
+        shared_keys = self._shared_keys
+        shared = self._shared
+        share = shared.setdefault
+        errors = self.errors
+        origin = self.origin
+        first = self.position
+        count = len(tasks)
+        for start in range(0, count, PROGRESS_STEP):
+            for index in range(start, min(start + PROGRESS_STEP, count)):
+                item = tasks[index]
+                # the common items, bare data or {"data": data} alone with a string for each
+                # data key, are checked here inline: a call for each would cost more than its
+                # check
+                if plain_keys is not None and type(item) is dict:
+                    data = item if "data" not in item else item["data"] if len(item) == 1 else None
+                    if type(data) is dict and UNDEFINED_KEY not in data:
+                        for key in plain_keys:
+                            if type(data.get(key)) is not str:
+                                break
+                        else:
+                            for key in shared_keys:
+                                value = data.get(key)
+                                if type(value) is str:
+                                    data[key] = share(value, value)
+                            tasks[index] = {"data": data} if data is item else item
+                            continue
+                try:
+                    tasks[index] = _normalize(item, checker)
+                except _ItemError as exc:
+                    position = first + index
+                    where = f" ({origin(position)})" if origin is not None else ""
+                    errors.append(f"Error at item {position}{where}: {exc} :: {_preview(item)}")
+                    if len(errors) >= MAX_ERRORS:
+                        errors[-1] = "..."
+                        raise ValidationError(errors) from None
+            if len(shared) > MAX_SHARED:  # not so repetitive after all
+                shared_keys = self._shared_keys = ()
+            if progress is not None and start + PROGRESS_STEP <= count:
+                progress(PROGRESS_STEP)
+        self.position = first + count
+        return tasks
+
+    def finish(self):
+        """ValidationError with the errors of all the lists, if there were any."""
+        if self.errors:
+            raise ValidationError(self.errors)
 
 
 def _repeating_keys(items):

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import jsonio
 from .base import Storage
-from .files import atomic_extend_object, atomic_write, stamp
+from .files import atomic_extend_object, atomic_write_chunks, stamp
 from .in_place import extend_in_place, journal_pending, object_end, recover_journal
 from .task_store import APPEND_IN_PLACE_BYTES, TaskStore
 
@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 TASKS_NAME = "tasks.json"
 MAP_IN_BACKGROUND_FROM = 100_000
+MAP_CHUNK = 100_000
 # the bytes of '"":{"key":"","exists":true}', around an entry's id (twice) and key prefix
 MAP_ENTRY_OVERHEAD = 27
 SOURCE_MAP_NAME = "source.json"
@@ -141,7 +142,7 @@ class TasksJson(Storage):
             return
         if len(ids) < MAP_IN_BACKGROUND_FROM:
             self.flush_map()
-            self._write_map(np.asarray(ids, dtype=np.int64).tolist())
+            self._write_map(np.asarray(ids, dtype=np.int64))
             return
         with self._map_lock:
             self._map_pending = np.array(ids, dtype=np.int64)
@@ -159,7 +160,7 @@ class TasksJson(Storage):
                     self._map_thread = None
                     return
             try:
-                self._write_map(ids.tolist())
+                self._write_map(ids)
             except OSError:
                 log.warning("source.json could not be written", exc_info=True)
 
@@ -170,10 +171,17 @@ class TasksJson(Storage):
             thread.join()
 
     def _write_map(self, ids):
-        # atomic, but not worth an fsync
-        atomic_write(self.map_path, b"{" + self._map_entries(ids) + b"}", durable=False)
+        # atomic, but not worth an fsync; written 100k entries at a time (1M: 90 MB of map)
+        def chunks():
+            yield b"{"
+            for start in range(0, len(ids), MAP_CHUNK):
+                yield (b"," if start else b"") + self._map_entries(ids[start:start + MAP_CHUNK])
+            yield b"}"
+        atomic_write_chunks(self.map_path, chunks(), durable=False)
         self._map_stamp = stamp(self.map_path)
 
     def _map_entries(self, ids):
+        """`ids`: a list or an int64 array."""
         prefix = jsonio.dumps(self.key_prefix)[1:-1]
+        ids = ids.tolist() if hasattr(ids, "tolist") else ids
         return b",".join(b'"%d":{"key":"%s%d","exists":true}' % (i, prefix, i) for i in ids)
