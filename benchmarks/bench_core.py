@@ -133,15 +133,25 @@ def first_open(path, size, report):
     report.row(size, label, startup, f"{startup:.2f} s", "first_open")
 
 
-def bench_size(size, workdir, report, rng, import_budget):
+def bench_size(size, workdir, report, rng, import_budget, reuse=False):
     path = os.path.join(workdir, f"bench-core-{size}")
-    if os.path.exists(path):
-        shutil.rmtree(path)
-    t = time.perf_counter()
-    build_project(path, size)
-    built = time.perf_counter() - t
-    print(f"\n== {size:,} tasks, 20% completed  (project built in {built:.1f} s at {path})",
-          flush=True)
+    built_marker = os.path.join(workdir, f"bench-core-{size}.built")
+    if reuse and os.path.exists(built_marker):
+        # a folder built by an earlier run, as built: our caches beside it are removed
+        for name in os.listdir(path):
+            if name.startswith(".ls-"):
+                os.unlink(os.path.join(path, name))
+        print(f"\n== {size:,} tasks, 20% completed  (reusing {path})", flush=True)
+    else:
+        if os.path.exists(path):
+            shutil.rmtree(path)
+        t = time.perf_counter()
+        build_project(path, size)
+        with open(built_marker, "w"):
+            pass
+        built = time.perf_counter() - t
+        print(f"\n== {size:,} tasks, 20% completed  (project built in {built:.1f} s at {path})",
+              flush=True)
 
     first_open(path, size, report)
     proc, port, startup = start_and_wait(path)
@@ -274,6 +284,9 @@ def main():
     parser.add_argument("--workdir", default=None,
                         help="folder for the projects (kept afterwards); default a temp dir")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --workdir: reuse a project an earlier run built (the imports "
+                             "of that run stay in it)")
     parser.add_argument("--import-budget", type=float, default=45.0,
                         help="seconds after which the 100 x 1k import stops and the rest is "
                              "extrapolated from the last request (default 45)")
@@ -294,7 +307,8 @@ def main():
     crashed = False
     try:
         for size in sizes:
-            bench_size(size, workdir, report, random.Random(args.seed), args.import_budget)
+            bench_size(size, workdir, report, random.Random(args.seed), args.import_budget,
+                       args.reuse)
     except Exception:
         traceback.print_exc()
         crashed = True

@@ -71,7 +71,7 @@ class ProjectState:
         self._reload_all = True
         self._dirty = set()
         self._folders_to_sync = set()
-        self._files_to_sync = set()
+        self._files_to_sync = []
         self.load_warnings = {}
         self.drop_folder = None
         self._tasks_file_problem = None
@@ -203,37 +203,43 @@ class ProjectState:
         that fsync can leave a new record empty; it was never acknowledged, and an empty
         record file is read as no record.
         """
-        with self.lock.exclusive():
-            # this writer's own sets: the next lock holder makes new ones while these are
-            # fsynced below
-            folders = self._folders_to_sync = set()
-            files = self._files_to_sync = set()
-            self.sync()
-            self._dirty = set()
-            self._target_ops = {}
-            try:
-                yield
-            except LabelStudioError:
-                # domain errors are raised before anything changes
-                raise
-            except BaseException:
-                # a write failed half way (disk full...): memory may be ahead of the disk
-                self._reload_all = True
-                raise
-            finally:
-                if self._dirty:
-                    self._commit_state()
-                if self._target_ops and self.storages.target is not None:
-                    self.storages.target.add_pending(self._target_ops)
-                    self.storages.wake()
-                self._target_ops = {}
-        for path in files:
-            try:
-                fsync_path(path)
-            except FileNotFoundError:
-                pass  # removed since by another writer: nothing of ours left to keep
+        files = []
+        try:
+            with self.lock.exclusive():
+                # this writer's own lists: the next lock holder makes new ones while these
+                # are fsynced below
+                folders = self._folders_to_sync = set()
+                files = self._files_to_sync = []  # descriptors of the records written
+                yield from self._locked_write()
+            for fd in files:
+                os.fsync(fd)
+        finally:
+            for fd in files:
+                os.close(fd)
         for folder in folders:
             fsync_path(folder)
+
+    def _locked_write(self):
+        """The body of writing() under the lock (a generator, as the context manager)."""
+        self.sync()
+        self._dirty = set()
+        self._target_ops = {}
+        try:
+            yield
+        except LabelStudioError:
+            # domain errors are raised before anything changes
+            raise
+        except BaseException:
+            # a write failed half way (disk full...): memory may be ahead of the disk
+            self._reload_all = True
+            raise
+        finally:
+            if self._dirty:
+                self._commit_state()
+            if self._target_ops and self.storages.target is not None:
+                self.storages.target.add_pending(self._target_ops)
+                self.storages.wake()
+            self._target_ops = {}
 
     def _commit_state(self):
         state = self.state_file.read()
@@ -296,8 +302,8 @@ class ProjectState:
     def _write_record(self, task_id, record, send=True):
         """`send`: also queue it for a bucket or Redis target (not for a copy taken from it)."""
         self._dirty.add("completions")
-        path = self.completions.write(task_id, record, sync_folder=False, sync_data=False)
-        self._files_to_sync.add(path)
+        path, fd = self.completions.write(task_id, record, sync_folder=False, sync_data=False)
+        self._files_to_sync.append(fd)
         self._folders_to_sync.add(os.path.dirname(path))
         self.index.set_summary(task_id, self.completions.summaries.get(task_id))
         if send:

@@ -237,15 +237,19 @@ class CompletionsDir(Storage):
         return record if isinstance(record, dict) else None
 
     def write(self, task_id, record, sync_folder=True, sync_data=True):
-        """Writes the record; returns its path. With sync_folder=False / sync_data=False the
-        caller fsyncs the record's folder / the record itself before it tells anyone the
-        write is done (writers that do it after the project lock share journal commits)."""
+        """Writes the record; returns its path. With sync_folder=False the caller fsyncs the
+        record's folder before it tells anyone the write is done; with sync_data=False it
+        returns (path, descriptor of the new file) and the caller fsyncs and closes that too
+        (writers that do it after the project lock share journal commits)."""
         os.makedirs(self.path, exist_ok=True)
         path = self._file_path(task_id)
-        atomic_write(path, jsonio.dumps(record, jsonio.RECORD), sync_folder=sync_folder,
-                     sync_data=sync_data)
-        self.summaries[task_id] = summarize(record, stamp(path), self.digest)
-        return path
+        fd = atomic_write(path, jsonio.dumps(record, jsonio.RECORD), sync_folder=sync_folder,
+                          sync_data=sync_data)
+        file_stamp = os.fstat(fd) if fd is not None else os.stat(path)
+        self.summaries[task_id] = summarize(
+            record, (file_stamp.st_ino, file_stamp.st_mtime_ns, file_stamp.st_size), self.digest)
+        return path if fd is None else (path, fd)
+
 
     # the Storage interface (ProjectState calls read/write/rescan directly)
     def ids(self):

@@ -111,6 +111,9 @@ class TaskStore:
             os.close(self._fd)
             self._fd = None
 
+    def __del__(self):
+        self.close()
+
     def reset(self):
         self.__init__(self.path, self.name)
 
