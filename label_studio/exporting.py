@@ -1,11 +1,11 @@
 """Exporting a project: runs a converter over Project.iter_tasks into a zip archive.
 
-The zip is built in a temp folder beside its destination and then put in place whole:
-kept in <project>/export/ under a unique <YYYY-MM-DD-HH-MM-SS>-<FORMAT>.zip name (the 0.9
-pattern, with -2, -3... when that name is taken), or written to a file the caller names.
+The zip is built in a temp folder beside its destination, fsynced, and then put in place
+whole by a link or a rename, never copied: kept in <project>/export/ under a unique
+<YYYY-MM-DD-HH-MM-SS>-<FORMAT>.zip name (the 0.9 pattern, with -2, -3... when that name is
+taken), or written to a file the caller names.
 Tasks are read one at a time, so memory does not grow with the project. Knows no HTTP.
 """
-import mmap
 import os
 import shutil
 import tempfile
@@ -19,7 +19,7 @@ from .converters import ArchiveWriter, Downloader, DownloadError, ExportContext,
 from .errors import ValidationError
 from .importers import UPLOAD_DIR, ImportLimits
 from .importers.url_fetch import FetchError, fetch
-from .storage.files import TEMP_MARK, atomic_write
+from .storage.files import TEMP_MARK, fsync_path
 
 EXPORT_DIR = "export"
 SCRATCH_PREFIX = f"{TEMP_MARK}export-"
@@ -135,16 +135,31 @@ def _remove_stale_scratch(folder):
 
 
 def _keep_in_project(zip_path, folder, moment, format_name):
-    name = _reserve_name(folder, moment, format_name)
-    path = os.path.join(folder, name)
-    try:
-        with open(zip_path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            # a mapped file, not bytes: the zip is never read into memory whole
-            atomic_write(path, data)
-    finally:
-        with _names_lock:
-            _names_in_use.discard(name)
+    """Puts the finished (fsynced) zip in place under a unique name, by a link, not a copy."""
+    while True:
+        name = _reserve_name(folder, moment, format_name)
+        path = os.path.join(folder, name)
+        try:
+            _link_new(zip_path, path)
+            break
+        except FileExistsError:
+            continue  # taken meanwhile by another process: the next number
+        finally:
+            with _names_lock:
+                _names_in_use.discard(name)
+    fsync_path(folder)
     return path
+
+
+def _link_new(source, target):
+    """source's file also under the name target, which must not exist yet."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        # a file system without hard links: a rename, after the check _reserve_name made
+        os.replace(source, target)
 
 
 def _reserve_name(folder, moment, format_name):

@@ -10,7 +10,8 @@ import shutil
 
 from .categories import Categories
 from .controls import IMAGE, controls_on, labels_of
-from .geometry import bounds, is_rotated, keypoint, polygon_area, polygon_points, rectangle
+from .geometry import bounds, is_rotated, keypoint, plain_box, polygon_area, polygon_points, \
+    rectangle
 from .image_items import image_items
 from .json_array import JsonArrayWriter, indented
 from .selection import first_label
@@ -35,9 +36,7 @@ def write_coco(config, tasks, ctx):
             image_array.add(_image_entry(item, image_id))
             found = _annotations(item, control_types, categories, keypoint_categories, ctx)
             for annotation in found:
-                annotation["id"] = annotation_array.count
-                annotation["image_id"] = image_id
-                annotation_array.add(_ordered(annotation))
+                annotation_array.add(_ordered(annotation, annotation_array.count, image_id))
         image_array.close()
         annotation_array.close()
         _write_result(ctx, images, categories.entries, annotations)
@@ -80,6 +79,10 @@ def _annotations(item, control_types, categories, keypoint_categories, ctx):
 
 
 def _box(value, width, height):
+    plain = plain_box(value, width, height)
+    if plain is not None:
+        left, top, right, bottom, w, h = plain
+        return {"segmentation": [], "bbox": [left, top, right - left, bottom - top], "area": w * h}
     rect = rectangle(value, width, height)
     if rect is None:
         return None
@@ -133,11 +136,12 @@ def _keypoint_instance(points, category_id, size):
             "area": box.width * box.height}
 
 
-def _ordered(annotation):
+def _ordered(annotation, annotation_id, image_id):
     """The legacy key order, then the keypoint keys."""
-    ordered = {key: annotation[key] for key in ("id", "image_id", "category_id", "segmentation",
-                                                "bbox")}
-    ordered.update(ignore=0, iscrowd=0, area=annotation["area"])
+    ordered = {"id": annotation_id, "image_id": image_id,
+               "category_id": annotation["category_id"],
+               "segmentation": annotation["segmentation"], "bbox": annotation["bbox"],
+               "ignore": 0, "iscrowd": 0, "area": annotation["area"]}
     for key in ("keypoints", "num_keypoints"):
         if key in annotation:
             ordered[key] = annotation[key]

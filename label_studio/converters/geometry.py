@@ -5,11 +5,10 @@ turns it around that corner; the turn happens in pixels, where the image's aspec
 is real.
 """
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Box:
+class Box(NamedTuple):   # named tuples: made per region, several times cheaper than dataclasses
     """An axis-aligned box in pixels: left, top, right, bottom."""
     left: float
     top: float
@@ -33,8 +32,7 @@ def number(value):
     return value if math.isfinite(value) else None
 
 
-@dataclass(frozen=True)
-class Rectangle:
+class Rectangle(NamedTuple):
     """A possibly rotated rectangle in pixels."""
     corners: list      # clockwise from the top-left corner, (x, y) each
     width: float
@@ -53,11 +51,41 @@ def rectangle(value, width, height) -> Rectangle | None:
         return None
     left, top = x * width / 100, y * height / 100
     w, h = w * width / 100, h * height / 100
-    angle = math.radians(number(value.get("rotation")) or 0.0)
-    cos, sin = math.cos(angle), math.sin(angle)
+    degrees = number(value.get("rotation"))
+    if degrees:
+        angle = math.radians(degrees)
+        cos, sin = math.cos(angle), math.sin(angle)
+    else:
+        cos, sin = 1.0, 0.0   # what cos(0.0) and sin(0.0) are, exactly
     offsets = ((0, 0), (w, 0), (w, h), (0, h))
     corners = [(left + dx * cos - dy * sin, top + dx * sin + dy * cos) for dx, dy in offsets]
     return Rectangle(corners, w, h)
+
+
+_INF = float("inf")
+
+
+def _plain_number(value):
+    """A finite number >= +0.0 as a float (-0.0, NaN, bools and strings: None)."""
+    if (type(value) is float or type(value) is int) and 0 <= value < _INF:
+        if value or math.copysign(1.0, value) > 0:
+            return float(value)
+    return None
+
+
+def plain_box(value, width, height) -> tuple | None:
+    """(left, top, right, bottom, w, h) in pixels of an unrotated box whose numbers are all
+    >= +0.0, the common case, where bounds(rectangle(...).corners) comes down to left, top,
+    left + w, top + h (the same floats); None for any other box: use rectangle()."""
+    if value.get("rotation"):
+        return None
+    x, y = _plain_number(value.get("x")), _plain_number(value.get("y"))
+    w, h = _plain_number(value.get("width")), _plain_number(value.get("height"))
+    if x is None or y is None or w is None or h is None:
+        return None
+    left, top = x * width / 100, y * height / 100
+    w, h = w * width / 100, h * height / 100
+    return left, top, left + w, top + h, w, h
 
 
 def is_rotated(value) -> bool:

@@ -1,4 +1,4 @@
-"""Image size and band count read from a file's header with Pillow."""
+"""Image size and band count read from a file's header with Pillow (which reads no pixels)."""
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
@@ -25,7 +25,9 @@ def read_image_info(path) -> ImageInfo | None:
         with Image.open(path) as image:
             width, height = image.size
             try:
-                orientation = image.getexif().get(EXIF_ORIENTATION)
+                # Image.getexif, not the PNG plugin's: that one decodes the whole image to
+                # look for an EXIF chunk after the pixels; the header's is enough
+                orientation = Image.Image.getexif(image).get(EXIF_ORIENTATION)
             except Exception:  # a broken EXIF block must not hide the size
                 orientation = None
             if orientation in SIDEWAYS:

@@ -3,13 +3,13 @@ from dataclasses import dataclass
 
 from .controls import IMAGE, data_key_of
 from .image_info import read_image_info
-from .placement import MediaPlacer, Placed, placed_media
-from .selection import original_size, results_of
+from .placement import MediaPlacer, Placed
+from .selection import latest_completion, original_size, results_of
 
 IMAGES_FOLDER = "images"
 
 
-@dataclass
+@dataclass(slots=True)
 class ImageItem:
     task_id: object
     url: object
@@ -28,18 +28,27 @@ class ImageItem:
                 f"completion; {why}); {what}")
 
 
-def image_items(config, tasks, ctx, control_names, name_all=False):
+def image_items(config, tasks, ctx, control_names, name_all=False, need_depth=False):
     """One ImageItem per task whose latest non-cancelled completion exists, regions or not.
 
     With `name_all`, images left out of the archive get a unique name too (VOC and YOLO
-    name their label files after the image).
+    name their label files after the image). The image file's header is read only when
+    the completion lacks the size, or `need_depth`.
     """
     key = data_key_of(config, control_names, IMAGE)
     placer = MediaPlacer(ctx, IMAGES_FOLDER, inspect=read_image_info, name_all=name_all)
     wanted = set(control_names)
-    for task, completion, url, placed in placed_media(tasks, key, placer):
+    for task in tasks:
+        completion = latest_completion(task)
+        if completion is None:
+            continue
+        data = task.get("data")
+        url = data.get(key) if isinstance(data, dict) else None
+        size = original_size(completion)
+        placed = placer.place(url, task.get("id"), inspect=need_depth or size is None)
         info = placed.info
-        size = original_size(completion) or (info and (info.width, info.height)) or None
+        if size is None and info is not None:
+            size = info.width, info.height
         yield ImageItem(task.get("id"), url, placed, size, info.bands if info else 3,
                         results_of(completion, wanted))
     placer.finish()

@@ -6,7 +6,7 @@ plain absolute paths are local files, read only inside the allowed roots (the ru
 serving them). http(s) URLs are downloaded only when a Downloader is given.
 """
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .download import REMOTE_SCHEMES, Downloader
@@ -14,11 +14,12 @@ from .download import REMOTE_SCHEMES, Downloader
 UPLOAD_PREFIXES = ("/data/upload/", "/upload/")
 _REMOTE_PREFIXES = tuple(f"{scheme}://" for scheme in REMOTE_SCHEMES)
 LOCAL_PREFIX = "/data/"
+# characters that make a URL mean more than its plain text (see _plain_upload_name)
+_URL_SYNTAX = frozenset("?#%\t\r\n")
 NOT_DOWNLOADED = "remote file not downloaded (export with download_resources=1 to fetch it)"
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(NamedTuple):
     path: str | None = None
     temporary: bool = False   # a download: the caller deletes it
     problem: str | None = None
@@ -35,6 +36,9 @@ class MediaFinder:
             return Located(problem="no file URL in the task data")
         if url.startswith(_REMOTE_PREFIXES) and "/data/" not in url and "/upload/" not in url:
             return self._download(url)   # the common case, without parsing the URL
+        name = _plain_upload_name(url)
+        if name is not None:
+            return self._in_upload_dir(name)   # the other common case, also without parsing
         parts = urlsplit(url)
         upload_name = _upload_name(parts)
         if upload_name is not None:
@@ -70,6 +74,15 @@ class MediaFinder:
             return Located(problem=NOT_DOWNLOADED)
         path, problem = self.downloader.fetch(url)
         return Located(path, temporary=True) if path else Located(problem=problem)
+
+
+def _plain_upload_name(url):
+    """<name> of /data/upload/<name> when no query, fragment or escape makes it more."""
+    for prefix in UPLOAD_PREFIXES:
+        if url.startswith(prefix):
+            name = url[len(prefix):]
+            return None if _URL_SYNTAX.intersection(name) else name
+    return None
 
 
 def _upload_name(parts):

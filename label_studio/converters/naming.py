@@ -3,13 +3,20 @@ import os
 import re
 from urllib.parse import unquote, urlsplit
 
+from .digest_set import DigestSet
+
 _UNSAFE = re.compile(r"[^\w.\- ]+")
 MAX_NAME = 150
+# characters that make a URL mean more than its plain text
+_URL_SYNTAX = frozenset("?#%\\\t\r\n")
 
 
 def name_from_url(url: str) -> str:
     """The base name of the file a URL points to, made safe for any file system ("" if none)."""
-    base = unquote(urlsplit(url).path).replace("\\", "/").rsplit("/", 1)[-1]
+    if url.startswith("/") and not url.startswith("//") and not _URL_SYNTAX.intersection(url):
+        base = url.rsplit("/", 1)[-1]   # a plain path: what parsing it would give
+    else:
+        base = unquote(urlsplit(url).path).replace("\\", "/").rsplit("/", 1)[-1]
     return safe_name(base)
 
 
@@ -27,18 +34,17 @@ class UniqueNames:
     unpacked on a case-insensitive file system."""
 
     def __init__(self):
-        self._stems = set()
+        self._stems = DigestSet()   # a set of strings would grow by ~100 bytes a name
 
     def claim(self, name: str, task_id) -> str:
         stem, ext = os.path.splitext(name or f"task-{task_id}")
         if not stem:
             stem, ext = f"task-{task_id}", ""
         candidate = stem
-        if candidate.casefold() in self._stems:
+        if not self._stems.add_new(candidate.casefold()):
             candidate = f"{task_id}_{stem}"
-        number = 1
-        while candidate.casefold() in self._stems:
-            number += 1
-            candidate = f"{task_id}_{stem}_{number}"
-        self._stems.add(candidate.casefold())
+            number = 1
+            while not self._stems.add_new(candidate.casefold()):
+                number += 1
+                candidate = f"{task_id}_{stem}_{number}"
         return candidate + ext

@@ -1,7 +1,6 @@
 """MediaPlacer: puts each task's media file into one folder of the archive, once per task."""
 import os
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from .media import NOT_DOWNLOADED
 from .naming import UniqueNames, name_from_url
@@ -9,8 +8,7 @@ from .output import archive_name
 from .selection import latest_completion
 
 
-@dataclass(frozen=True)
-class Placed:
+class Placed(NamedTuple):
     name: str | None           # unique file name, extension kept (None: left out, not named)
     archive_path: str | None   # "<folder>/<name>" when the file went into the archive
     info: Any                  # what `inspect` read from the file (image size, audio duration)
@@ -32,24 +30,31 @@ class MediaPlacer:
         self.not_downloaded = 0
         ctx.out.folder(folder)
 
-    def place(self, url, task_id) -> Placed:
+    def place(self, url, task_id, inspect=True) -> Placed:
+        """`inspect=False`: the caller needs no info; it is read only to give an extension to
+        a name that has none."""
         located = self.ctx.media.find(url)
         if located.path is None:
             self._note_missing(task_id, url, located.problem)
             name = self.names.claim(_base_name(url), task_id) if self.name_all else None
             return Placed(name, None, None, located.problem)
         base = _base_name(url)
+        has_extension = bool(os.path.splitext(base)[1])
+        info = None
         try:
-            info = self.inspect(located.path)
-            extension = getattr(info, "extension", "")
-            if extension and not os.path.splitext(base)[1]:
-                base = (base or f"task-{task_id}") + extension
+            if inspect or not has_extension:
+                info = self.inspect(located.path)
+                extension = getattr(info, "extension", "")
+                if extension and not has_extension:
+                    base = (base or f"task-{task_id}") + extension
             name = self.names.claim(base, task_id)
             path = archive_name(self.folder, name)
-            self.ctx.out.copy_file(path, located.path)
-        finally:
+        except BaseException:
             if located.temporary:
                 os.unlink(located.path)
+            raise
+        # the archive's writer reads the file later, and deletes a download once read
+        self.ctx.out.copy_file(path, located.path, remove=located.temporary)
         return Placed(name, path, info, None)
 
     def _note_missing(self, task_id, url, problem):

@@ -18,8 +18,8 @@ def _number(value, default):
 def latest_completion(task) -> dict | None:
     """The latest non-cancelled completion: largest created_at, then largest id."""
     kept = kept_completions(task)
-    if not kept:
-        return None
+    if len(kept) < 2:
+        return kept[0] if kept else None
     return max(kept, key=lambda c: (_number(c.get("created_at"), 0), _number(c.get("id"), -1)))
 
 

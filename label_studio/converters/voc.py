@@ -19,7 +19,7 @@ ANNOTATIONS_FOLDER = "Annotations"
 def write_voc(config, tasks, ctx):
     controls = controls_on(config, ("RectangleLabels",), IMAGE)
     ctx.out.folder(ANNOTATIONS_FOLDER)
-    for item in image_items(config, tasks, ctx, controls, name_all=True):
+    for item in image_items(config, tasks, ctx, controls, name_all=True, need_depth=True):
         if item.size is None:
             ctx.warn(item.size_warning("no VOC annotation was written for it"))
             continue
