@@ -37,6 +37,9 @@ class IntSortedList(SortedList):
         for block in self._blocks:
             yield from block.tolist()
 
+    def to_array(self):
+        return np.concatenate(self._blocks) if self._blocks else np.empty(0, dtype=np.int64)
+
     def _locate(self, value):
         """(block index, position in block) where value is or would go; block None past all."""
         i = bisect_left(self._maxes, value)

@@ -8,6 +8,8 @@ import logging
 import os
 import time
 
+import numpy as np
+
 from . import sampling
 from .errors import Conflict, NotFound, Unprocessable, ValidationError
 from .label_config import LabelConfigError, OutputUsage, check_against_data, parse_label_config
@@ -107,10 +109,12 @@ class Project(ProjectState):
                 raise NotFound(f"Task {task_id} not found")
             return self.storages.signer.task(self._task_view(task_id))
 
-    def _task_view(self, task_id, listing=False, task=None):
+    def _task_view(self, task_id, listing=False, task=None, record=False):
+        """`record`: the task's completions record when the caller read it (None: none)."""
         if task is None:
             task = self.tasks[task_id]
-        record = self._read_record(task_id)
+        if record is False:
+            record = self._read_record(task_id)
         completions = record.get("completions") if record else None
         if not completions or not isinstance(completions, list):
             return self._with_data_key(dict(task))
@@ -169,11 +173,15 @@ class Project(ProjectState):
         from this).
         """
         with self.reading():
-            ids = list(self.index.ids)
+            ids = self.index.ids.to_array()
         for start in range(0, len(ids), batch):
             with self.reading():
                 tasks = self.tasks.many(ids[start:start + batch])
-                views = [self._task_view(task_id, task=task) for task_id, task in tasks.items()]
+                # which have a record: one lookup for the batch, then a plain read of each
+                done = self.completions.summaries.present(np.fromiter(tasks, dtype=np.int64))
+                views = [self._task_view(task_id, task=task,
+                                         record=self.completions.read(task_id) if has else None)
+                         for (task_id, task), has in zip(tasks.items(), done)]
             yield from views
 
     def sync_storages(self, full=True):

@@ -121,6 +121,14 @@ class SummaryMap:
         ids = ids[ids != NONE]
         return max(default, int(ids.max())) if len(ids) else default
 
+    def present(self, task_ids):
+        """A bool per id of the int64 array `task_ids`: whether it has a summary."""
+        keys, _ = self.arrays()
+        if not len(keys) or not len(task_ids):
+            return [False] * len(task_ids)
+        rows = np.minimum(np.searchsorted(keys, task_ids), len(keys) - 1)
+        return (keys[rows] == task_ids).tolist()
+
     def completion_total(self, task_ids):
         """How many completions the records of `task_ids` hold (an int64 array)."""
         keys, columns = self.arrays()
