@@ -179,7 +179,20 @@ def remove_if_stale(entry, older_than=3600.0, now=None):
         pass
 
 
-class ProjectLock:
+class KeptDescriptor:
+    """A file kept open in `_fd` (or None), closed with its owner."""
+    _fd = None
+
+    def close(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __del__(self):
+        self.close()
+
+
+class ProjectLock(KeptDescriptor):
     """Thread lock plus file lock: one writer per project across threads and processes.
 
     On POSIX the lock file stays open and is locked with flock (0.2 ms less a write than
@@ -238,16 +251,9 @@ class ProjectLock:
         else:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
-    def close(self):
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-    def __del__(self):
-        self.close()
 
 
-class StateFile:
+class StateFile(KeptDescriptor):
     """Small hidden file with write generations and the last ids ever used.
 
     Every writer bumps a generation, so another process notices a change even when it
@@ -288,10 +294,3 @@ class StateFile:
         os.pwrite(fd, data, 0)
         os.ftruncate(fd, len(data))
 
-    def close(self):
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-    def __del__(self):
-        self.close()

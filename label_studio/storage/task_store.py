@@ -43,7 +43,7 @@ import orjson
 
 from .. import jsonio
 from ..errors import Conflict
-from .files import _replace_with, _write_all, atomic_write, read_bytes, stamp
+from .files import KeptDescriptor, _replace_with, _write_all, atomic_write, read_bytes, stamp
 from .in_place import extend_in_place, journal_pending, recover_journal
 from .task_encoding import ENCODE_BATCH, encode, encode_each, joined
 from .task_scan import index_bytes
@@ -55,7 +55,7 @@ INDEX_VERSION = 2
 READ_SPAN = 1 << 20
 
 
-class TaskStore:
+class TaskStore(KeptDescriptor):
     """{task id: task} read from one version of a JSON object file; see the module doc."""
 
     def __init__(self, path, name):
@@ -106,13 +106,6 @@ class TaskStore:
         """Finishes or undoes an append a dead writer left (call under the project lock)."""
         recover_journal(self.path, self.journal_path)
 
-    def close(self):
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-    def __del__(self):
-        self.close()
 
     def reset(self):
         self.__init__(self.path, self.name)
