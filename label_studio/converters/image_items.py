@@ -3,8 +3,8 @@ from dataclasses import dataclass
 
 from .controls import IMAGE, data_key_of
 from .image_info import read_image_info
-from .placement import MediaPlacer, Placed
-from .selection import latest_completion, original_size, results_of
+from .placement import MediaPlacer, Placed, completed_media
+from .selection import original_size, results_of
 
 IMAGES_FOLDER = "images"
 
@@ -38,12 +38,7 @@ def image_items(config, tasks, ctx, control_names, name_all=False, need_depth=Fa
     key = data_key_of(config, control_names, IMAGE)
     placer = MediaPlacer(ctx, IMAGES_FOLDER, inspect=read_image_info, name_all=name_all)
     wanted = set(control_names)
-    for task in tasks:
-        completion = latest_completion(task)
-        if completion is None:
-            continue
-        data = task.get("data")
-        url = data.get(key) if isinstance(data, dict) else None
+    for task, completion, url in completed_media(tasks, key):
         size = original_size(completion)
         placed = placer.place(url, task.get("id"), inspect=need_depth or size is None)
         info = placed.info

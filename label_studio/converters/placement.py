@@ -78,10 +78,16 @@ def _base_name(url):
 def placed_media(tasks, key, placer):
     """(task, its latest non-cancelled completion, media URL, Placed) for each task that has
     such a completion, its media at data[key] placed in the archive."""
+    for task, completion, url in completed_media(tasks, key):
+        yield task, completion, url, placer.place(url, task.get("id"))
+
+
+def completed_media(tasks, key):
+    """(task, its latest non-cancelled completion, media URL at data[key]) for each task that
+    has such a completion."""
     for task in tasks:
         completion = latest_completion(task)
         if completion is None:
             continue
         data = task.get("data")
-        url = data.get(key) if isinstance(data, dict) else None
-        yield task, completion, url, placer.place(url, task.get("id"))
+        yield task, completion, data.get(key) if isinstance(data, dict) else None
