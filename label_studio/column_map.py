@@ -112,9 +112,13 @@ class ColumnMap:
             yield key, tuple(None if v == NONE else v for v in row)
 
     def arrays(self):
-        """(keys, columns) of every entry, ascending by key, merged with the changes."""
-        if not self._overlay and not self._gone:
-            return self._keys, self._columns
+        """(keys, columns) of every entry, ascending by key. The changes are merged into the
+        columns on the way (once: the next call, with no change between, costs nothing)."""
+        if self._overlay or self._gone:
+            self._merge()
+        return self._keys, self._columns
+
+    def _merge(self):
         changed = set(self._overlay) | self._gone
         keep = ~np.isin(self._keys, np.fromiter(changed, dtype=np.int64, count=len(changed)))
         extra = sorted(self._overlay.items())
@@ -125,13 +129,13 @@ class ColumnMap:
         keys = np.concatenate([self._keys[keep], extra_keys])
         columns = np.concatenate([self._columns[keep], extra_columns])
         order = np.argsort(keys, kind="stable")
-        return keys[order], columns[order]
+        self._keys, self._columns = keys[order], columns[order]
+        self._overlay = {}
+        self._gone = set()
 
     def clear(self):
         self.__init__(self.width)
 
     def _merge_if_large(self):
         if len(self._overlay) + len(self._gone) > max(MERGE_MIN, MERGE_SHARE * len(self._keys)):
-            self._keys, self._columns = self.arrays()
-            self._overlay = {}
-            self._gone = set()
+            self._merge()
