@@ -174,15 +174,24 @@ class Project(ProjectState):
         """
         with self.reading():
             ids = self.index.ids.to_array()
-        for start in range(0, len(ids), batch):
-            with self.reading():
-                tasks = self.tasks.many(ids[start:start + batch])
-                # which have a record: one lookup for the batch, then a plain read of each
-                done = self.completions.summaries.present(np.fromiter(tasks, dtype=np.int64))
-                views = [self._task_view(task_id, task=task,
-                                         record=self.completions.read(task_id) if has else None)
-                         for (task_id, task), has in zip(tasks.items(), done)]
-            yield from views
+            ahead = self.completions.prefetch(
+                np.intersect1d(ids, self.completions.summaries.arrays()[0]))
+        try:
+            for start in range(0, len(ids), batch):
+                with self.reading():
+                    tasks = self.tasks.many(ids[start:start + batch])
+                    task_ids = np.fromiter(tasks, dtype=np.int64, count=len(tasks))
+                    # the records of those that have one, read as a batch
+                    done = self.completions.summaries.present(task_ids)
+                    records = iter(self.completions.read_many(
+                        task_ids[np.asarray(done, dtype=bool)], ahead))
+                    views = [self._task_view(task_id, task=task,
+                                             record=next(records) if has else None)
+                             for (task_id, task), has in zip(tasks.items(), done)]
+                yield from views
+        finally:
+            if ahead is not None:
+                ahead.close()
 
     def sync_storages(self, full=True):
         """One sync of the bucket or Redis storages now, waited for (tests, the CLI);

@@ -137,6 +137,17 @@ class SummaryMap:
         rows = np.minimum(np.searchsorted(keys, task_ids), len(keys) - 1)
         return int(columns[rows[keys[rows] == task_ids], COUNT].sum())
 
+    def stamps_of(self, task_ids):
+        """The stamp tuple of each id of the int64 array `task_ids`, None where there is no
+        summary or no stamp, as a list."""
+        keys, columns = self.arrays()
+        if not len(keys) or not len(task_ids):
+            return [None] * len(task_ids)
+        rows = np.minimum(np.searchsorted(keys, task_ids), len(keys) - 1)
+        hit = (keys[rows] == task_ids) & (columns[rows, INO] != NONE)
+        stamps = columns[rows, :3].tolist()
+        return [tuple(stamp) if ok else None for stamp, ok in zip(stamps, hit.tolist())]
+
     def inode_of(self, task_ids):
         """The stamp inodes of `task_ids` (an int64 array), NONE where there is no summary."""
         keys, columns = self.arrays()
