@@ -119,7 +119,8 @@ class Project(ProjectState):
         if not completions or not isinstance(completions, list):
             return self._with_data_key(dict(task))
         view = dict(record)
-        view.update((k, v) for k, v in task.items() if k != "completions")
+        view.update(task)
+        view["completions"] = completions  # the record's, not any the task holds
         view["id"] = task_id
         view["predictions"] = task.get("predictions") or []
         if listing:

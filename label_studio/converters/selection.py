@@ -9,6 +9,9 @@ def completions_of(task) -> list[dict]:
     return [c for c in completions if isinstance(c, dict)]
 
 
+_NUMBER_TYPES = (int, float)
+
+
 def _number(value, default):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
         return default
@@ -17,7 +20,11 @@ def _number(value, default):
 
 def latest_completion(task) -> dict | None:
     """The latest non-cancelled completion: largest created_at, then largest id."""
-    kept = kept_completions(task)
+    completions = task.get("completions")
+    if not isinstance(completions, list):
+        return None
+    # kept_completions(), in one pass: this runs once per task of every export
+    kept = [c for c in completions if isinstance(c, dict) and not is_cancelled(c)]
     if len(kept) < 2:
         return kept[0] if kept else None
     return max(kept, key=lambda c: (_number(c.get("created_at"), 0), _number(c.get("id"), -1)))
@@ -50,6 +57,8 @@ def original_size(completion) -> tuple | None:
         if not isinstance(item, dict):
             continue
         width, height = item.get("original_width"), item.get("original_height")
-        if _number(width, 0) > 0 and _number(height, 0) > 0:
+        # numbers, not bools, > 0 (NaN is not): what _number(x, 0) > 0 says, without calls
+        if type(width) in _NUMBER_TYPES and type(height) in _NUMBER_TYPES \
+                and width > 0 and height > 0:
             return width, height
     return None

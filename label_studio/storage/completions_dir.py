@@ -240,10 +240,10 @@ class CompletionsDir(Storage):
     def prefetch(self, task_ids):
         """Starts reading the records of `task_ids` (an ascending int64 array) ahead in a
         child process, for read_many(); None when that is not worth it or not possible."""
-        ids = array("q", task_ids.astype(np.int64).tobytes())
+        task_ids = np.ascontiguousarray(task_ids, dtype=np.int64)
         elsewhere = {task_id: path for task_id, path in self.paths.items() if path}
-        reader = record_reader.start(self.path, ids, elsewhere)
-        return None if reader is None else Prefetched(reader, ids)
+        reader = record_reader.start(self.path, array("q", task_ids.tobytes()), elsewhere)
+        return None if reader is None else Prefetched(reader, task_ids)
 
     def read_many(self, task_ids, ahead=None):
         """read() of each id of the int64 array `task_ids`, a list in the same order.
@@ -254,9 +254,9 @@ class CompletionsDir(Storage):
         prefetch() gave, for ids in ascending order across calls."""
         stamps = self.summaries.stamps_of(task_ids)
         loads, paths, folder = jsonio.loads, self.paths, self.path
+        read = ahead.take(task_ids) if ahead is not None else [None] * len(task_ids)
         records = []
-        for task_id, known in zip(task_ids.tolist(), stamps):
-            read_ahead = ahead.take(task_id) if ahead is not None else None
+        for task_id, known, read_ahead in zip(task_ids.tolist(), stamps, read):
             if known is None:
                 records.append(self.read(task_id))
                 continue
@@ -318,24 +318,29 @@ class CompletionsDir(Storage):
 
 
 class Prefetched:
-    """What a RecordReader read ahead, taken by task id: ids the reader was given but the
-    caller no longer asks for are skipped; an id it was not given gives None."""
+    """What a RecordReader read ahead, taken by task ids in ascending order: ids the reader
+    was given but no longer asked for are skipped; an id it was not given gives None."""
 
     def __init__(self, reader, task_ids):
         self._reader = reader
         self._ids = task_ids
-        self._at = 0
+        self._at = 0  # entries of the reader taken so far
 
-    def take(self, task_id):
+    def take(self, task_ids):
+        """(bytes, stamp) or None per id of the ascending int64 array `task_ids`."""
         ids, at = self._ids, self._at
-        while at < len(ids) and ids[at] < task_id:
-            self._reader.take()
-            at += 1
-        if at < len(ids) and ids[at] == task_id:
-            self._at = at + 1
-            return self._reader.take()
-        self._at = at
-        return None
+        if not len(task_ids) or not len(ids):
+            return [None] * len(task_ids)
+        places = np.searchsorted(ids, task_ids)
+        given = (places >= at) & (places < len(ids))
+        given[given] = ids[places[given]] == task_ids[given]
+        if not given.any():
+            return [None] * len(task_ids)
+        end = int(places[given][-1]) + 1
+        entries = self._reader.take(end - at)
+        self._at = end
+        return [entries[place - at] if ok else None
+                for place, ok in zip(places.tolist(), given.tolist())]
 
     def close(self):
         self._reader.close()

@@ -18,7 +18,6 @@ import os
 import subprocess
 import sys
 from array import array
-from collections import deque
 
 CHUNK = 256
 PIPE_SIZE = 1 << 20
@@ -72,14 +71,17 @@ class RecordReader:
     def __init__(self, child, count):
         self._child = child
         self._left = count     # entries not yet received
-        self._ready = deque()  # (bytes or None, stamp) received, not yet taken
+        self._ready = []  # (bytes, stamp) or None received, not yet taken
 
-    def take(self):
-        """(bytes, (inode, mtime_ns, size)) of the next path, or None when it could not be
-        read or the child is gone (the caller reads that one itself)."""
-        if not self._ready and not self._receive():
-            return None
-        return self._ready.popleft()
+    def take(self, count):
+        """The next `count` entries: (bytes, (inode, mtime_ns, size)) each, None for a file
+        that could not be read or when the child is gone (the caller reads those itself)."""
+        ready = self._ready
+        while len(ready) < count and self._receive():
+            pass
+        taken = ready[:count]
+        del ready[:count]
+        return taken + [None] * (count - len(taken))
 
     def _receive(self):
         if self._left <= 0 or self._child is None:
