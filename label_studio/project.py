@@ -75,8 +75,10 @@ class Project(ProjectState):
         return f"{self.name.rstrip('/') or '.'}/completions"
 
     def current_settings(self):
-        """config.json as it is on disk now (an edit by hand or by a command is seen)."""
-        with self.reading():
+        """config.json as it is on disk now (an edit by hand or by a command is seen). Only
+        that file is checked: every request asks this first, for the credentials."""
+        with self.lock.local:
+            self._sync_settings()
             return self.settings
 
     def task_ids(self):

@@ -94,9 +94,7 @@ class ProjectState:
         """Notice what changed on disk since the last call; cheap when nothing did."""
         state = self.state_file.read()
         gens = (state.get("tasks_gen"), state.get("completions_gen"))
-        config_stamp = stamp(os.path.join(self.path, CONFIG_NAME))
-        if self._reload_all or config_stamp != self._stamps.get("config"):
-            self._load_settings(config_stamp)
+        self._sync_settings()
         xml_stamp = stamp(os.path.join(self.path, LABEL_CONFIG_NAME))
         if self._reload_all or xml_stamp != self._stamps.get("xml"):
             self._load_label_config(xml_stamp)
@@ -119,6 +117,12 @@ class ProjectState:
         self.last_task_id = max(self.last_task_id, _int(state.get("last_task_id"), -1))
         self.last_completion_id = max(self.last_completion_id,
                                       _int(state.get("last_completion_id"), 0))
+
+    def _sync_settings(self):
+        """The sync() of config.json alone; call under the lock."""
+        config_stamp = stamp(os.path.join(self.path, CONFIG_NAME))
+        if self._reload_all or config_stamp != self._stamps.get("config"):
+            self._load_settings(config_stamp)
 
     def _load_settings(self, config_stamp):
         try:
