@@ -6,7 +6,6 @@ The YAML is read once per process. /api/docs renders it on the server as a plain
 import functools
 import os
 
-import yaml
 from flask import Blueprint, Response, render_template
 
 from .. import __version__, jsonio
@@ -21,6 +20,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 @functools.lru_cache(maxsize=1)
 def document():
     """The description as a dict, `info.version` set to this package's version."""
+    import yaml  # here, not at the top: only this page needs it, and every start would pay
     with open(DESCRIPTION, encoding="utf-8") as f:
         loaded = yaml.safe_load(f)
     loaded["info"]["version"] = __version__
@@ -129,4 +129,5 @@ def schema_text(schema, depth=0):
 
 def _schema_yaml(schema):
     """A component schema as indented YAML, for the page's reference section."""
+    import yaml
     return yaml.safe_dump(schema, sort_keys=False, allow_unicode=True)

@@ -10,12 +10,12 @@ import threading
 import time
 from contextlib import contextmanager
 
-import filelock
-
 try:
     import fcntl
+    filelock = None  # flock locks the file; filelock is imported only where fcntl is missing
 except ImportError:  # Windows: filelock locks the file
     fcntl = None
+    import filelock
 
 from .. import jsonio
 from ..errors import LabelStudioError
