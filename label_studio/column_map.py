@@ -37,7 +37,7 @@ class ColumnMap:
 
     def _row(self, key):
         keys = self._keys
-        at = int(np.searchsorted(keys, key))
+        at = int(keys.searchsorted(key))  # the method: np.searchsorted's dispatch costs more
         return at if at < len(keys) and keys[at] == key else -1
 
     def get(self, key, default=None):
@@ -49,7 +49,10 @@ class ColumnMap:
         row = self._row(key)
         if row < 0:
             return default
-        return tuple(None if v == NONE else v for v in self._columns[row].tolist())
+        values = self._columns[row].tolist()
+        if NONE in values:
+            return tuple(None if v == NONE else v for v in values)
+        return tuple(values)
 
     def __getitem__(self, key):
         value = self.get(key)

@@ -100,7 +100,9 @@ class Project(ProjectState):
             raise Unprocessable("Incorrect page or page_size")
         with self.reading():
             ids = self.index.page(parsed[0], parsed[1], (page - 1) * page_size, page_size)
-            items = [self._task_view(task_id, listing=True) for task_id in ids]
+            tasks = self.tasks.many(ids)  # neighbours in tasks.json are decoded together
+            items = [self._task_view(task_id, listing=True, task=tasks.get(task_id))
+                     for task_id in ids]
         if fields:
             items = [{k: item[k] for k in fields if k in item} for item in items]
         return [self.storages.signer.task(item) for item in items]
@@ -133,12 +135,12 @@ class Project(ProjectState):
 
     def _read_record(self, task_id):
         """The completions record on disk now, or None; the index follows what was read."""
-        if task_id not in self.completions.summaries:
-            return None
         before = self.completions.summaries.get(task_id)
+        if before is None:
+            return None
         record = self.completions.read(task_id)
         after = self.completions.summaries.get(task_id)
-        if after is not before:
+        if after != before:  # each get() makes a new Summary: compare what they hold
             self.index.set_summary(task_id, after)
         return record
 

@@ -233,6 +233,9 @@ class TaskStore(KeptDescriptor):
         """The tasks of rows [first, last): neighbours in the file (a page of a listing, a
         batch of an export) are read with one read and decoded with one call."""
         table = self.table
+        if last - first == 1:
+            task_id, start, end = table.value_of(first)
+            return [self._decode_one(self._read(start, end - start), task_id)]
         starts = table.start[first:last] + table.voff[first:last]
         ends = starts + table.vlen[first:last]
         ids = table.id[first:last].tolist()

@@ -62,5 +62,12 @@ class Table:
     def position(self, task_id):
         """The row of `task_id`, or -1."""
         ids = self.id
-        at = int(np.searchsorted(ids, task_id))
+        at = int(ids.searchsorted(task_id))
         return at if at < self.n and ids[at] == task_id else -1
+
+    def value_of(self, row):
+        """(task id, start, end) of one row's task value in the file: a task read alone (a
+        listing sorted by date, a task page) needs no column slices."""
+        data = self._data
+        start = int(data["start"][row]) + int(data["voff"][row])
+        return int(data["id"][row]), start, start + int(data["vlen"][row])
