@@ -30,8 +30,7 @@ class ColumnMap:
         """From {key: tuple} or [(key, tuple)]; keys need not be sorted."""
         items = list(items.items()) if isinstance(items, dict) else list(items)
         keys = np.fromiter((k for k, _ in items), dtype=np.int64, count=len(items))
-        columns = np.array([[NONE if v is None else v for v in value] for _, value in items],
-                           dtype=np.int64).reshape(len(items), width)
+        columns = _rows_array((value for _, value in items), width)
         order = np.argsort(keys, kind="stable")
         return cls(width, keys[order], columns[order])
 
@@ -73,8 +72,13 @@ class ColumnMap:
         self._merge_if_large()
 
     def update(self, items):
-        """Sets many (key, value) pairs with one merge (a first load of 200k records)."""
-        for key, value in items:
+        """Sets many (key, value) pairs with one merge; a large batch (a first load of 200k
+        records) goes into the columns as arrays, without a look-up per key."""
+        items = dict(items)  # a key given twice: its last value
+        if len(items) >= MERGE_MIN:
+            self._merge_many(items)
+            return
+        for key, value in items.items():
             if key in self._overlay:
                 self._overlay[key] = tuple(value)
                 continue
@@ -121,14 +125,23 @@ class ColumnMap:
             self._merge()
         return self._keys, self._columns
 
+    def _merge_many(self, items):
+        self.arrays()  # the pending changes first
+        keys = np.fromiter(items, dtype=np.int64, count=len(items))
+        columns = _rows_array(items.values(), self.width)
+        keep = ~np.isin(self._keys, keys)
+        keys = np.concatenate([self._keys[keep], keys])
+        columns = np.concatenate([self._columns[keep], columns])
+        order = np.argsort(keys, kind="stable")
+        self._keys, self._columns = keys[order], columns[order]
+        self._len = len(self._keys)
+
     def _merge(self):
         changed = set(self._overlay) | self._gone
         keep = ~np.isin(self._keys, np.fromiter(changed, dtype=np.int64, count=len(changed)))
         extra = sorted(self._overlay.items())
         extra_keys = np.fromiter((k for k, _ in extra), dtype=np.int64, count=len(extra))
-        extra_columns = np.array([[NONE if v is None else v for v in value]
-                                  for _, value in extra], dtype=np.int64).reshape(
-            len(extra), self.width)
+        extra_columns = _rows_array((value for _, value in extra), self.width)
         keys = np.concatenate([self._keys[keep], extra_keys])
         columns = np.concatenate([self._columns[keep], extra_columns])
         order = np.argsort(keys, kind="stable")
@@ -142,3 +155,10 @@ class ColumnMap:
     def _merge_if_large(self):
         if len(self._overlay) + len(self._gone) > max(MERGE_MIN, MERGE_SHARE * len(self._keys)):
             self._merge()
+
+
+def _rows_array(values, width):
+    """A (count, width) int64 array of value tuples, None stored as NONE."""
+    rows = [value if None not in value else [NONE if v is None else v for v in value]
+            for value in values]
+    return np.array(rows, dtype=np.int64).reshape(len(rows), width)
