@@ -68,6 +68,7 @@ class ProjectState:
         self.last_completion_id = 0
         self._stamps = {}
         self._gens = (None, None)
+        self._state_seen = {}
         self._reload_all = True
         self._dirty = set()
         self._folders_to_sync = set()
@@ -92,7 +93,7 @@ class ProjectState:
 
     def sync(self):
         """Notice what changed on disk since the last call; cheap when nothing did."""
-        state = self.state_file.read()
+        state = self._state_seen = self.state_file.read()
         gens = (state.get("tasks_gen"), state.get("completions_gen"))
         self._sync_settings()
         xml_stamp = stamp(os.path.join(self.path, LABEL_CONFIG_NAME))
@@ -246,7 +247,8 @@ class ProjectState:
             self._target_ops = {}
 
     def _commit_state(self):
-        state = self.state_file.read()
+        # what sync() read at the start of this write: no other writer has run since
+        state = dict(self._state_seen)
         for part in ("tasks", "completions"):
             key = f"{part}_gen"
             if part in self._dirty:
@@ -254,6 +256,7 @@ class ProjectState:
         state["last_task_id"] = self.last_task_id
         state["last_completion_id"] = self.last_completion_id
         self.state_file.write(state)
+        self._state_seen = state
         self._gens = (state.get("tasks_gen"), state.get("completions_gen"))
         if "tasks" in self._dirty:
             self._stamps["tasks"] = self.source.stamp()

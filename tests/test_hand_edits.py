@@ -91,3 +91,16 @@ def test_changes_by_another_project_object_are_seen(project_dir):
     second.add_completion(0, {"result": []})
     assert len(first.get_task(0)["completions"]) == 2
     assert first.completed_task_ids() == [0]
+
+
+def test_completions_folder_removed_by_hand_is_made_again(client, project_dir):
+    client.post("/api/project/import", json=[{"image": "a"}])
+    folder = os.path.join(project_dir, "completions")
+    for name in os.listdir(folder):
+        os.unlink(os.path.join(folder, name))
+    os.rmdir(folder)
+    r = client.post("/api/tasks/0/completions", json={"result": []})
+    assert r.status_code == 201
+    with open(os.path.join(folder, "0.json")) as f:
+        assert [c["id"] for c in json.load(f)["completions"]] == [r.get_json()["id"]]
+    assert client.get("/api/tasks/0").get_json()["completions"][0]["id"] == r.get_json()["id"]

@@ -276,10 +276,13 @@ class CompletionsDir(Storage):
         record's folder before it tells anyone the write is done; with sync_data=False it
         returns (path, descriptor of the new file) and the caller fsyncs and closes that too
         (writers that do it after the project lock share journal commits)."""
-        os.makedirs(self.path, exist_ok=True)
         path = self._file_path(task_id)
-        fd = atomic_write(path, jsonio.dumps(record, jsonio.RECORD), sync_folder=sync_folder,
-                          sync_data=sync_data)
+        data = jsonio.dumps(record, jsonio.RECORD)
+        try:
+            fd = atomic_write(path, data, sync_folder=sync_folder, sync_data=sync_data)
+        except FileNotFoundError:  # no completions/ yet (made here, not checked every write)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd = atomic_write(path, data, sync_folder=sync_folder, sync_data=sync_data)
         file_stamp = os.fstat(fd) if fd is not None else os.stat(path)
         self.summaries[task_id] = summarize(
             record, (file_stamp.st_ino, file_stamp.st_mtime_ns, file_stamp.st_size), self.digest)

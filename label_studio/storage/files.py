@@ -4,6 +4,7 @@ Writes go to a temporary file in the same folder, are fsynced and then renamed o
 target, so a reader or a crash never sees half a file. Writers of one project, in this
 process and in others (a CLI import beside a running server), are serialized by a lock file.
 """
+import itertools
 import os
 import secrets
 import threading
@@ -55,7 +56,7 @@ def _replace_with(path, fill, durable, sync_folder=True, sync_data=True):
     the write is done; with sync_data=False the file stays open for that: its descriptor is
     returned, and the caller closes it."""
     folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f"{TEMP_MARK}{name}.{secrets.token_hex(4)}")
+    tmp = os.path.join(folder, f"{TEMP_MARK}{name}.{_temp_names.next()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         fill(fd)
@@ -76,6 +77,29 @@ def _replace_with(path, fill, durable, sync_folder=True, sync_data=True):
         return fd
     os.close(fd)
     return None
+
+
+class _TempNames:
+    """Suffixes unique among this process's temp files without drawing randomness (a system
+    call) for each write in the project lock: a random part drawn once per process, then a
+    count. O_EXCL guards against any clash."""
+
+    def __init__(self):
+        self.prefix = None
+        self.counter = itertools.count()
+
+    def next(self):
+        if self.prefix is None:
+            self.prefix = secrets.token_hex(4)
+        return f"{self.prefix}{next(self.counter):x}"
+
+    def forget(self):
+        self.prefix = None  # a forked child draws its own
+
+
+_temp_names = _TempNames()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_temp_names.forget)
 
 
 def _write_all(fd, data):
@@ -264,11 +288,13 @@ class StateFile(KeptDescriptor):
     def __init__(self, project_dir):
         self.path = os.path.join(project_dir, STATE_NAME)
         self._fd = None
+        self._size = None  # the file's length as last read or written here; None: unknown
 
     def _open(self, create):
         if self._fd is not None and os.fstat(self._fd).st_nlink == 0:
             self.close()  # removed by hand: read (or make) the one at the path
         if self._fd is None:
+            self._size = None
             try:
                 self._fd = os.open(self.path, os.O_RDWR | (os.O_CREAT if create else 0), 0o644)
             except FileNotFoundError:
@@ -278,6 +304,7 @@ class StateFile(KeptDescriptor):
     def read(self) -> dict:
         fd = self._open(create=False)
         raw = os.pread(fd, 1 << 16, 0) if fd is not None else b""
+        self._size = len(raw) if fd is not None else None
         if not raw:
             return {}
         try:
@@ -292,5 +319,7 @@ class StateFile(KeptDescriptor):
         data = jsonio.dumps(state)
         fd = self._open(create=True)
         os.pwrite(fd, data, 0)
-        os.ftruncate(fd, len(data))
+        if self._size is None or len(data) < self._size:  # else nothing is left to cut
+            os.ftruncate(fd, len(data))
+        self._size = len(data)
 
