@@ -45,7 +45,7 @@ class IntSortedList(SortedList):
         i = bisect_left(self._maxes, value)
         if i == len(self._maxes):
             return None, 0
-        return i, int(np.searchsorted(self._blocks[i], value))
+        return i, int(self._blocks[i].searchsorted(value))  # the method: less dispatch
 
     def __contains__(self, value):
         i, j = self._locate(value)
