@@ -2,6 +2,7 @@
 place under the undo journal, rewrites that copy untouched tasks byte for byte."""
 import json
 import os
+import threading
 import zlib
 
 import pytest
@@ -278,3 +279,25 @@ def test_a_streamed_import_is_stored_whole_or_not_at_all(tmp_path):
     with open(os.path.join(project_dir, "tasks.json")) as f:
         assert f.read() == before
     assert Project(project_dir).summary()["task_count"] == 13
+
+
+def test_an_append_does_not_wait_for_a_map_being_written(tmp_path, monkeypatch):
+    monkeypatch.setattr("label_studio.storage.tasks_json.MAP_IN_BACKGROUND_FROM", 0)
+    release, held_too_long = threading.Event(), []
+    real_write = TasksJson._write_map
+
+    def held_write(self, ids):
+        if not release.wait(10):
+            held_too_long.append(True)  # the append waited for this write: it must not
+        real_write(self, ids)
+
+    monkeypatch.setattr(TasksJson, "_write_map", held_write)
+    source = make_source(tmp_path)
+    source.rewrite({0: None})  # a whole map, written by the thread, held
+    source.append([20], [{"data": {}, "id": 20}])
+    source.append([21, 22], [{"data": {}, "id": 21}, {"data": {}, "id": 22}])
+    assert source.store.get(22) == {"data": {}, "id": 22}
+    release.set()
+    source.flush_map()
+    assert not held_too_long
+    assert list(read_json(tmp_path / "source.json")) == [str(i) for i in range(1, 23)]

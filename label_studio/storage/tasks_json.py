@@ -67,12 +67,17 @@ class TasksJson(Storage):
 
     def append_batches(self, batches, consume=False):
         """append() of several (ids, tasks) batches as one write."""
-        self.flush_map()
-        map_current = self.map_path is not None and self._map_is_current()
+        rewriting = self._map_thread_running()
+        map_current = self.map_path is not None and not rewriting and self._map_is_current()
         first = self.store.last_id() + 1
         self.store.append_batches(batches, consume)
         ids = self.store.table.id[np.searchsorted(self.store.table.id, first):]
         if self.map_path is None or not len(ids):
+            return
+        if rewriting:
+            # the whole map is being written (10M tasks: seconds): it is written again with
+            # these once done, rather than this import waiting for derived data
+            self._queue_map(ids)
             return
         # the map is extended only when it is the one we would write, else rewritten whole
         end = object_end(self.map_path) if map_current else None
@@ -145,9 +150,22 @@ class TasksJson(Storage):
             self._write_map(np.asarray(ids, dtype=np.int64))
             return
         with self._map_lock:
-            self._map_pending = np.array(ids, dtype=np.int64)
-            if self._map_thread is not None:
-                return  # the running thread takes the newest ids when it is done
+            self._map_pending = [np.array(ids, dtype=np.int64)]
+            self._start_map_thread()
+
+    def _queue_map(self, new_ids):
+        """The map to write next also holds `new_ids`, appended above every id: an append
+        during a background write adds its ids, not a copy of all of them."""
+        with self._map_lock:
+            if self._map_pending is None:  # the thread took the last list: a full one again
+                self._map_pending = [np.array(self.store.table.id, dtype=np.int64)]
+            else:
+                self._map_pending.append(np.array(new_ids, dtype=np.int64))
+            self._start_map_thread()
+
+    def _start_map_thread(self):
+        """Under _map_lock; a running thread takes the newest ids when it is done."""
+        if self._map_thread is None:
             self._map_thread = threading.Thread(target=self._map_worker, name="source-map",
                                                 daemon=True)
             self._map_thread.start()
@@ -155,14 +173,19 @@ class TasksJson(Storage):
     def _map_worker(self):
         while True:
             with self._map_lock:
-                ids, self._map_pending = self._map_pending, None
-                if ids is None:
+                parts, self._map_pending = self._map_pending, None
+                if parts is None:
                     self._map_thread = None
                     return
+            ids = parts[0] if len(parts) == 1 else np.concatenate(parts)
             try:
                 self._write_map(ids)
             except OSError:
                 log.warning("source.json could not be written", exc_info=True)
+
+    def _map_thread_running(self):
+        with self._map_lock:
+            return self._map_thread is not None
 
     def flush_map(self):
         with self._map_lock:
