@@ -75,15 +75,20 @@ class TasksJson(Storage):
         if self.map_path is None or not len(ids):
             return
         if rewriting:
-            # the whole map is being written (10M tasks: seconds): it is written again with
-            # these once done, rather than this import waiting for derived data
+            # the whole map is being written (10M tasks: seconds): that thread adds these
+            # after it, rather than this import waiting for derived data
             self._queue_map(ids)
             return
         # the map is extended only when it is the one we would write, else rewritten whole
-        end = object_end(self.map_path) if map_current else None
-        if end is None:
+        if not (map_current and self._extend_map(ids)):
             self._save_map(self.store.table.id)
-            return
+
+    def _extend_map(self, ids):
+        """Adds the entries of `ids` (above every id in it) to source.json; False when the
+        file does not end as a JSON object."""
+        end = object_end(self.map_path)
+        if end is None:
+            return False
         entries = self._map_entries(ids.tolist())
         if os.path.getsize(self.map_path) >= APPEND_IN_PLACE_BYTES:
             extend_in_place(self.map_path, self._map_journal, end[0],
@@ -91,6 +96,7 @@ class TasksJson(Storage):
         else:
             atomic_extend_object(self.map_path, entries, durable=False)
         self._map_stamp = stamp(self.map_path)
+        return True
 
     def _map_is_current(self):
         """Whether source.json is the map of the tasks held: the one we wrote last, or (after
@@ -150,17 +156,16 @@ class TasksJson(Storage):
             self._write_map(np.asarray(ids, dtype=np.int64))
             return
         with self._map_lock:
-            self._map_pending = [np.array(ids, dtype=np.int64)]
+            self._map_pending = (True, [np.array(ids, dtype=np.int64)])
             self._start_map_thread()
 
     def _queue_map(self, new_ids):
-        """The map to write next also holds `new_ids`, appended above every id: an append
-        during a background write adds its ids, not a copy of all of them."""
+        """`new_ids`, appended above every id, go into the map after what the thread writes
+        now: added to the whole map it is to write next, or else appended to the file."""
         with self._map_lock:
-            if self._map_pending is None:  # the thread took the last list: a full one again
-                self._map_pending = [np.array(self.store.table.id, dtype=np.int64)]
-            else:
-                self._map_pending.append(np.array(new_ids, dtype=np.int64))
+            if self._map_pending is None:
+                self._map_pending = (False, [])
+            self._map_pending[1].append(np.array(new_ids, dtype=np.int64))
             self._start_map_thread()
 
     def _start_map_thread(self):
@@ -173,13 +178,17 @@ class TasksJson(Storage):
     def _map_worker(self):
         while True:
             with self._map_lock:
-                parts, self._map_pending = self._map_pending, None
-                if parts is None:
+                pending, self._map_pending = self._map_pending, None
+                if pending is None:
                     self._map_thread = None
                     return
+            whole, parts = pending
             ids = parts[0] if len(parts) == 1 else np.concatenate(parts)
             try:
-                self._write_map(ids)
+                if whole:
+                    self._write_map(ids)
+                elif not self._extend_map(ids):
+                    self._map_stamp = None  # broken by hand: the next append writes it whole
             except OSError:
                 log.warning("source.json could not be written", exc_info=True)
 
