@@ -83,14 +83,19 @@ class TasksJson(Storage):
         if not (map_current and self._extend_map(ids)):
             self._save_map(self.store.table.id)
 
-    def _extend_map(self, ids):
+    def _extend_map(self, ids, in_place=True):
         """Adds the entries of `ids` (above every id in it) to source.json; False when the
-        file does not end as a JSON object."""
+        file does not end as a JSON object. `in_place=False`: by a new copy put in place
+        whole, for the background writer, which holds no project lock (another process may
+        be writing the map meanwhile; then the stamp check has it written whole again)."""
         end = object_end(self.map_path)
         if end is None:
             return False
         entries = self._map_entries(ids.tolist())
-        if os.path.getsize(self.map_path) >= APPEND_IN_PLACE_BYTES:
+        if not in_place:
+            if not atomic_extend_object(self.map_path, entries, durable=False):
+                return False
+        elif os.path.getsize(self.map_path) >= APPEND_IN_PLACE_BYTES:
             extend_in_place(self.map_path, self._map_journal, end[0],
                             [b"," if end[1] else b"", entries, b"}"], durable=False)
         else:
@@ -187,7 +192,7 @@ class TasksJson(Storage):
             try:
                 if whole:
                     self._write_map(ids)
-                elif not self._extend_map(ids):
+                elif not self._extend_map(ids, in_place=False):
                     self._map_stamp = None  # broken by hand: the next append writes it whole
             except OSError:
                 log.warning("source.json could not be written", exc_info=True)
