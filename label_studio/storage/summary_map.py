@@ -123,37 +123,36 @@ class SummaryMap:
 
     def present(self, task_ids):
         """A bool per id of the int64 array `task_ids`: whether it has a summary."""
-        keys, _ = self.arrays()
-        if not len(keys) or not len(task_ids):
-            return [False] * len(task_ids)
-        rows = np.minimum(np.searchsorted(keys, task_ids), len(keys) - 1)
-        return (keys[rows] == task_ids).tolist()
+        _, hit, _ = self._lookup(task_ids)
+        return hit.tolist()
 
     def completion_total(self, task_ids):
         """How many completions the records of `task_ids` hold (an int64 array)."""
-        keys, columns = self.arrays()
-        if not len(keys) or not len(task_ids):
-            return 0
-        rows = np.minimum(np.searchsorted(keys, task_ids), len(keys) - 1)
-        return int(columns[rows[keys[rows] == task_ids], COUNT].sum())
+        rows, hit, columns = self._lookup(task_ids)
+        return int(columns[rows[hit], COUNT].sum())
 
     def stamps_of(self, task_ids):
         """The stamp tuple of each id of the int64 array `task_ids`, None where there is no
         summary or no stamp, as a list."""
-        keys, columns = self.arrays()
-        if not len(keys) or not len(task_ids):
-            return [None] * len(task_ids)
-        rows = np.minimum(np.searchsorted(keys, task_ids), len(keys) - 1)
-        hit = (keys[rows] == task_ids) & (columns[rows, INO] != NONE)
+        rows, hit, columns = self._lookup(task_ids)
+        hit &= columns[rows, INO] != NONE
         stamps = columns[rows, :3].tolist()
         return [tuple(stamp) if ok else None for stamp, ok in zip(stamps, hit.tolist())]
 
     def inode_of(self, task_ids):
         """The stamp inodes of `task_ids` (an int64 array), NONE where there is no summary."""
-        keys, columns = self.arrays()
+        rows, hit, columns = self._lookup(task_ids)
         out = np.full(len(task_ids), NONE, dtype=np.int64)
-        if len(keys) and len(task_ids):
-            rows = np.minimum(np.searchsorted(keys, task_ids), len(keys) - 1)
-            hit = keys[rows] == task_ids
-            out[hit] = columns[rows[hit], INO]
+        out[hit] = columns[rows[hit], INO]
         return out
+
+    def _lookup(self, task_ids):
+        """(rows, hit, columns) for the int64 array `task_ids`: `hit` says which have a
+        summary, at columns[rows[hit]]."""
+        keys, columns = self.arrays()
+        task_ids = np.asarray(task_ids, dtype=np.int64)
+        if not len(keys):
+            return (np.zeros(len(task_ids), dtype=np.int64), np.zeros(len(task_ids), dtype=bool),
+                    np.zeros((1, columns.shape[1]), dtype=np.int64))
+        rows = np.minimum(np.searchsorted(keys, task_ids), len(keys) - 1)
+        return rows, keys[rows] == task_ids, columns
