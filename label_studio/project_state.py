@@ -89,6 +89,7 @@ class ProjectState:
         self.local_source.flush_map()
         with self.lock.exclusive():
             self.sync()
+            self.local_source.settle_map()
             self.completions.save_cache()
 
     def sync(self):

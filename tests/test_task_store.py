@@ -299,5 +299,21 @@ def test_an_append_does_not_wait_for_a_map_being_written(tmp_path, monkeypatch):
     assert source.store.get(22) == {"data": {}, "id": 22}
     release.set()
     source.flush_map()
+    source.settle_map()  # as at exit, under the project lock: the waiting ids go in
     assert not held_too_long
     assert list(read_json(tmp_path / "source.json")) == [str(i) for i in range(1, 23)]
+
+
+def test_ids_appended_during_a_map_write_go_in_with_the_next_append(tmp_path, monkeypatch):
+    monkeypatch.setattr("label_studio.storage.tasks_json.MAP_IN_BACKGROUND_FROM", 0)
+    release = threading.Event()
+    real_write = TasksJson._write_map
+    monkeypatch.setattr(TasksJson, "_write_map",
+                        lambda self, ids: (release.wait(10), real_write(self, ids)))
+    source = make_source(tmp_path)
+    source.rewrite({0: None})
+    source.append([20], [{"data": {}, "id": 20}])  # while the map is being written
+    release.set()
+    source.flush_map()
+    source.append([21], [{"data": {}, "id": 21}])
+    assert list(read_json(tmp_path / "source.json")) == [str(i) for i in range(1, 22)]

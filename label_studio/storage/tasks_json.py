@@ -38,6 +38,7 @@ class TasksJson(Storage):
         self._map_stamp = None
         self._map_lock = threading.Lock()
         self._map_pending = None  # task ids whose map a background thread is to write
+        self._map_backlog = []  # ids appended since the thread took its ids: not in the map
         self._map_thread = None
 
     def stamp(self):
@@ -75,27 +76,35 @@ class TasksJson(Storage):
         if self.map_path is None or not len(ids):
             return
         if rewriting:
-            # the whole map is being written (10M tasks: seconds): that thread adds these
-            # after it, rather than this import waiting for derived data
+            # the whole map is being written (10M tasks: seconds): these wait for it, rather
+            # than this import waiting for derived data
             self._queue_map(ids)
             return
         # the map is extended only when it is the one we would write, else rewritten whole
+        ids = np.concatenate([*self._take_backlog(), ids])
         if not (map_current and self._extend_map(ids)):
             self._save_map(self.store.table.id)
 
-    def _extend_map(self, ids, in_place=True):
-        """Adds the entries of `ids` (above every id in it) to source.json; False when the
-        file does not end as a JSON object. `in_place=False`: by a new copy put in place
-        whole, for the background writer, which holds no project lock (another process may
-        be writing the map meanwhile; then the stamp check has it written whole again)."""
+    def settle_map(self):
+        """Adds the ids appended while the map was written in the background, once it is
+        done (at exit, under the project lock, as appends do)."""
+        backlog = self._take_backlog()
+        if backlog and self._map_is_current():
+            self._extend_map(np.concatenate(backlog))
+
+    def _take_backlog(self):
+        with self._map_lock:
+            backlog, self._map_backlog = self._map_backlog, []
+        return backlog
+
+    def _extend_map(self, ids):
+        """Adds the entries of `ids` (above every id in it) to source.json, under the project
+        lock; False when the file does not end as a JSON object."""
         end = object_end(self.map_path)
         if end is None:
             return False
         entries = self._map_entries(ids.tolist())
-        if not in_place:
-            if not atomic_extend_object(self.map_path, entries, durable=False):
-                return False
-        elif os.path.getsize(self.map_path) >= APPEND_IN_PLACE_BYTES:
+        if os.path.getsize(self.map_path) >= APPEND_IN_PLACE_BYTES:
             extend_in_place(self.map_path, self._map_journal, end[0],
                             [b"," if end[1] else b"", entries, b"}"], durable=False)
         else:
@@ -158,42 +167,35 @@ class TasksJson(Storage):
             return
         if len(ids) < MAP_IN_BACKGROUND_FROM:
             self.flush_map()
+            self._take_backlog()  # these ids hold them all
             self._write_map(np.asarray(ids, dtype=np.int64))
             return
         with self._map_lock:
-            self._map_pending = (True, [np.array(ids, dtype=np.int64)])
-            self._start_map_thread()
-
-    def _queue_map(self, new_ids):
-        """`new_ids`, appended above every id, go into the map after what the thread writes
-        now: added to the whole map it is to write next, or else appended to the file."""
-        with self._map_lock:
-            if self._map_pending is None:
-                self._map_pending = (False, [])
-            self._map_pending[1].append(np.array(new_ids, dtype=np.int64))
-            self._start_map_thread()
-
-    def _start_map_thread(self):
-        """Under _map_lock; a running thread takes the newest ids when it is done."""
-        if self._map_thread is None:
+            self._map_pending = [np.array(ids, dtype=np.int64)]
+            self._map_backlog = []  # these ids hold them all
+            if self._map_thread is not None:
+                return  # the running thread takes the newest ids when it is done
             self._map_thread = threading.Thread(target=self._map_worker, name="source-map",
                                                 daemon=True)
             self._map_thread.start()
 
+    def _queue_map(self, new_ids):
+        """`new_ids` (appended above every id) join the map the thread is to write next, or
+        when it has taken its ids already, the backlog the next append adds in place (the
+        thread writes whole maps only, put in place by a rename: it holds no project lock)."""
+        with self._map_lock:
+            queue = self._map_pending if self._map_pending is not None else self._map_backlog
+            queue.append(np.array(new_ids, dtype=np.int64))
+
     def _map_worker(self):
         while True:
             with self._map_lock:
-                pending, self._map_pending = self._map_pending, None
-                if pending is None:
+                parts, self._map_pending = self._map_pending, None
+                if parts is None:
                     self._map_thread = None
                     return
-            whole, parts = pending
-            ids = parts[0] if len(parts) == 1 else np.concatenate(parts)
             try:
-                if whole:
-                    self._write_map(ids)
-                elif not self._extend_map(ids, in_place=False):
-                    self._map_stamp = None  # broken by hand: the next append writes it whole
+                self._write_map(parts[0] if len(parts) == 1 else np.concatenate(parts))
             except OSError:
                 log.warning("source.json could not be written", exc_info=True)
 
