@@ -37,10 +37,10 @@ def test_a_restart_uses_the_cache_and_still_sees_changes(tmp_path, monkeypatch):
     os.unlink(os.path.join(project_dir, "completions", "4.json"))
     write_record(project_dir, 299, [{"id": 950, "result": []}])
 
-    from label_studio.storage import completions_dir
+    from label_studio.storage import record_files
     reads = []
-    real_read = completions_dir._read_with_stamp
-    monkeypatch.setattr(completions_dir, "_read_with_stamp",
+    real_read = record_files.read_with_stamp
+    monkeypatch.setattr(record_files, "read_with_stamp",
                         lambda path: reads.append(os.path.basename(path)) or real_read(path))
     restarted = Project(project_dir)
     assert sorted(reads) == ["299.json", "3.json"]  # only the changed files were read
@@ -64,9 +64,9 @@ def test_a_broken_cache_is_ignored(tmp_path):
 
 
 def test_records_read_by_threads_from_a_slow_disk_are_all_seen_in_order(tmp_path, monkeypatch):
-    from label_studio.storage import completions_dir
+    from label_studio.storage import record_files
     # every read counts as slow, as on a cold disk cache, so the threaded path is taken
-    monkeypatch.setattr(completions_dir, "SLOW_READ_SECONDS", 0.0)
+    monkeypatch.setattr(record_files, "SLOW_READ_SECONDS", 0.0)
     project_dir = make_project(str(tmp_path / "p"))
     Project(project_dir).import_tasks([{"data": {"image": str(i)}} for i in range(1500)])
     for task_id in range(1200):

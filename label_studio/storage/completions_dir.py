@@ -6,60 +6,17 @@ when an answer needs them, so a file edited by hand is served as it is now.
 """
 import os
 import threading
-import time
 from array import array
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 
 from .. import jsonio
-from ..completion_fields import is_cancelled, timestamp
-from . import record_reader, summary_cache
+from . import record_files, record_reader, summary_cache
 from .base import Storage
 from .files import TEMP_MARK, atomic_write, fsync_path, remove_file, remove_if_stale, stamp
+from .record_summary import Summary, summarize, summarize_read
 
 COMPLETIONS_DIR = "completions"
-
-
-@dataclass(slots=True)
-class Summary:
-    stamp: tuple
-    count: int = 0
-    cancelled: int = 0
-    completed_at: int | None = None
-    max_id: int = 0
-    broken: str | None = None
-    digest: object = None  # what the owner derives from all its results (see CompletionsDir)
-
-
-    @property
-    def completed(self):
-        return self.count > 0
-
-
-def summarize(record, file_stamp, digest=None) -> Summary:
-    completions = record.get("completions") if isinstance(record, dict) else None
-    if not isinstance(completions, list):
-        return Summary(file_stamp, broken="record has no completions list")
-    summary = Summary(file_stamp)
-    results = []
-    for completion in completions:
-        if not isinstance(completion, dict):
-            continue
-        if isinstance(completion.get("result"), list):
-            results += completion["result"]
-        summary.count += 1
-        summary.cancelled += is_cancelled(completion)
-        created = timestamp(completion.get("created_at"))
-        if created is not None and (summary.completed_at is None or created > summary.completed_at):
-            summary.completed_at = created
-        cid = completion.get("id")
-        if isinstance(cid, int) and not isinstance(cid, bool) and cid > summary.max_id:
-            summary.max_id = cid
-    if digest is not None:
-        summary.digest = digest(results)
-    return summary
 
 
 def _task_id(name):
@@ -129,17 +86,6 @@ class CompletionsDir(Storage):
         for path in sorted(folders):
             self._walk(path, found)
 
-    def _summarize_read(self, read):
-        if read is None:
-            return None
-        raw, file_stamp = read
-        if not raw:  # a first write cut by a power loss before its fsync (project_state.py)
-            return None
-        try:
-            return summarize(jsonio.loads(raw), file_stamp, self.digest)
-        except ValueError as exc:
-            return Summary(file_stamp, broken=f"not valid JSON ({exc})")
-
     def rescan(self):
         """Brings the summaries in line with the folder; returns the ids whose summary changed."""
         cached, self._cached_folders = self._cached_folders, None
@@ -170,8 +116,8 @@ class CompletionsDir(Storage):
         reads = len(stale)
         files = [path or self._default_path(task_id) for task_id, path in stale]
         fresh = {}  # set at once: one merge of the summary columns, not one per record
-        for (task_id, path), read in zip(stale, _read_all(files)):
-            summary = self._summarize_read(read)
+        for (task_id, path), read in zip(stale, record_files.read_all(files)):
+            summary = summarize_read(read, self.digest)
             if summary is None:
                 if self.summaries.pop(task_id, None) is not None:
                     self.paths.pop(task_id, None)
@@ -220,7 +166,7 @@ class CompletionsDir(Storage):
         """The record on disk now, or None. Refreshes its summary as a side effect."""
         path = self._file_path(task_id)
         try:
-            raw, file_stamp = _read_with_stamp(path)
+            raw, file_stamp = record_files.read_with_stamp(path)
         except (FileNotFoundError, NotADirectoryError):
             raw = b""
         if not raw:  # gone, or empty: never acknowledged (see _summarize_read)
@@ -262,7 +208,7 @@ class CompletionsDir(Storage):
                 continue
             try:
                 if read_ahead is None:
-                    read_ahead = _read_with_stamp(
+                    read_ahead = record_files.read_with_stamp(
                         paths.get(task_id) or f"{folder}{os.sep}{task_id}.json")
                 raw, file_stamp = read_ahead
                 record = loads(raw) if file_stamp == known else None
@@ -347,65 +293,3 @@ class Prefetched:
 
     def close(self):
         self._reader.close()
-
-
-READ_PROBE = 256
-SLOW_READ_SECONDS = 40e-6  # a read from the page cache takes about 8 us, from a disk 100+
-READ_THREADS = 4
-READ_CHUNK = 128
-
-
-def _read_or_none(path):
-    try:
-        return _read_with_stamp(path)
-    except OSError:
-        return None
-
-
-def _read_chunk(paths):
-    return [_read_or_none(path) for path in paths]
-
-
-def _read_all(paths):
-    """(bytes, stamp) or None per path, in order. When the first reads show the files come
-    from the disk rather than the page cache, the rest are read by a few threads, a chunk
-    each, so the waits on the device overlap; from the cache, threads would only contend
-    for the interpreter lock."""
-    started = time.perf_counter()
-    yield from _read_chunk(paths[:READ_PROBE])
-    rest = paths[READ_PROBE:]
-    if not rest:
-        return
-    if time.perf_counter() - started < SLOW_READ_SECONDS * READ_PROBE:
-        yield from map(_read_or_none, rest)
-        return
-    yield from _read_in_threads(rest)
-
-
-def _read_in_threads(paths):
-    chunks = [paths[start:start + READ_CHUNK] for start in range(0, len(paths), READ_CHUNK)]
-    ahead = 2 * READ_THREADS  # chunks read ahead: bounds the bytes held at once
-    with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="completion-read") as pool:
-        pending = [pool.submit(_read_chunk, chunk) for chunk in chunks[:ahead]]
-        for index in range(len(chunks)):
-            yield from pending[index].result()
-            pending[index] = None
-            if index + ahead < len(chunks):
-                pending.append(pool.submit(_read_chunk, chunks[index + ahead]))
-
-
-def _read_with_stamp(path):
-    """(bytes, stamp) of a small file with raw system calls: a record is read per task in
-    listings and exports, and io.open's buffered objects cost more than the read itself."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        st = os.fstat(fd)
-        data = os.read(fd, st.st_size + 1)
-        if len(data) > st.st_size:  # it grew since fstat (an edit in place): read the rest
-            chunks = [data]
-            while chunk := os.read(fd, 1 << 20):
-                chunks.append(chunk)
-            data = b"".join(chunks)
-        return data, (st.st_ino, st.st_mtime_ns, st.st_size)
-    finally:
-        os.close(fd)
