@@ -126,9 +126,13 @@ class ColumnMap:
         return self._keys, self._columns
 
     def _merge_many(self, items):
+        self.update_arrays(np.fromiter(items, dtype=np.int64, count=len(items)),
+                           _rows_array(items.values(), self.width))
+
+    def update_arrays(self, keys, columns):
+        """Sets the rows of `columns` (a (len(keys), width) int64 array, NONE for None) for
+        the distinct int64 `keys`, in any order, with one merge."""
         self.arrays()  # the pending changes first
-        keys = np.fromiter(items, dtype=np.int64, count=len(items))
-        columns = _rows_array(items.values(), self.width)
         keep = ~np.isin(self._keys, keys)
         keys = np.concatenate([self._keys[keep], keys])
         columns = np.concatenate([self._columns[keep], columns])

@@ -103,9 +103,22 @@ class ProjectState:
         tasks_changed = (self._reload_all or gens[0] != self._gens[0]
                          or self.source.stamp() != self._stamps.get("tasks"))
         dir_stamp = self.completions.dir_stamp()
+        rescan = None
         if self._reload_all or gens[1] != self._gens[1] or dir_stamp != self._stamps.get("dir"):
             with paused(freeze=True):
-                changed = self.completions.rescan()
+                rescan = self.completions.begin_rescan()
+        try:
+            if tasks_changed:
+                # meanwhile, children may be summarizing the records (a first open)
+                with paused(freeze=True):
+                    self._read_tasks()
+        except BaseException:
+            if rescan is not None:
+                rescan.close()
+            raise
+        if rescan is not None:
+            with paused(freeze=True):
+                changed = rescan.finish()
             self._stamps["dir"] = dir_stamp
             self._note_broken_records()
             if not tasks_changed:
@@ -113,7 +126,7 @@ class ProjectState:
                     self.index.set_summary(task_id, self.completions.summaries.get(task_id))
         if tasks_changed:
             with paused(freeze=True):
-                self._load_tasks()
+                self._index_tasks()
         self._gens = gens
         self._reload_all = False
         self.last_task_id = max(self.last_task_id, _int(state.get("last_task_id"), -1))
@@ -163,7 +176,7 @@ class ProjectState:
                                                   + "; ".join(exc.messages))
         self._stamps["xml"] = xml_stamp
 
-    def _load_tasks(self):
+    def _read_tasks(self):
         if self.source.needs_recovery():
             # a writer died mid-append: finish or undo it, with no other writer about
             with self.lock.exclusive():
@@ -175,6 +188,12 @@ class ProjectState:
         else:
             self.load_warnings.pop("tasks", None)
         self._tasks_file_problem = "; ".join(warnings[:3]) if warnings else None
+
+    def _load_tasks(self):
+        self._read_tasks()
+        self._index_tasks()
+
+    def _index_tasks(self):
         self.index.rebuild(self.tasks, self.completions.summaries)
         self.last_task_id = max(self.last_task_id, self.tasks.last_id())
         self.last_completion_id = self.completions.summaries.max_completion_id(

@@ -11,7 +11,8 @@ from array import array
 import numpy as np
 
 from .. import jsonio
-from . import record_files, record_reader, summary_cache
+from ..column_map import NONE
+from . import record_files, record_reader, record_summarizer, summary_cache
 from .base import Storage
 from .files import TEMP_MARK, atomic_write, fsync_path, remove_file, remove_if_stale, stamp
 from .record_summary import Summary, summarize, summarize_read
@@ -88,12 +89,18 @@ class CompletionsDir(Storage):
 
     def rescan(self):
         """Brings the summaries in line with the folder; returns the ids whose summary changed."""
+        return self.begin_rescan().finish()
+
+    def begin_rescan(self):
+        """rescan() in two steps: the folder is listed now and, when many records must be
+        read (a first open), child processes start summarizing them; the caller may do other
+        work before the returned Rescan's finish() (see record_summarizer.py)."""
         cached, self._cached_folders = self._cached_folders, None
         if cached and all(stamp(folder) == folder_stamp
                           for folder, folder_stamp in cached.items()):
             # no file came, went or was replaced since the cache was written: no walk
             self._folders = cached
-            return set()
+            return Rescan(self, [], set())
         found = self._list_files()
         changed = set(self.summaries) - set(found)
         for task_id in changed:
@@ -113,26 +120,47 @@ class CompletionsDir(Storage):
             # in the folder's order: on a cold disk it read faster than inode order (200k
             # records: 5.2 s against 6.9 s with the read threads)
             stale = [(task_id, path) for task_id, (path, _) in found.items() if task_id in moved]
-        reads = len(stale)
-        files = [path or self._default_path(task_id) for task_id, path in stale]
+        return Rescan(self, stale, changed)
+
+    def _summarize_here(self, stale, changed):
         fresh = {}  # set at once: one merge of the summary columns, not one per record
+        files = [path or self._default_path(task_id) for task_id, path in stale]
         for (task_id, path), read in zip(stale, record_files.read_all(files)):
             summary = summarize_read(read, self.digest)
             if summary is None:
-                if self.summaries.pop(task_id, None) is not None:
-                    self.paths.pop(task_id, None)
-                    changed.add(task_id)
+                self._forget(task_id, changed)
                 continue
             fresh[task_id] = summary
-            if path:
-                self.paths[task_id] = path
-            else:
-                self.paths.pop(task_id, None)
+            self._place(task_id, path)
             changed.add(task_id)
         self.summaries.update(fresh)
-        if reads >= CACHE_AFTER_READS:
-            self._save_cache_in_background()
-        return changed
+
+    def _take_summarized(self, stale, result, changed):
+        """Puts in what a summarizer child found for `stale` (see record_summarizer.py)."""
+        values, broken, digests = result
+        rows = np.frombuffer(values, dtype=np.int64).reshape(len(stale), -1)
+        ids = np.fromiter((task_id for task_id, _ in stale), dtype=np.int64, count=len(stale))
+        gone = rows[:, 0] == NONE
+        for task_id in ids[gone].tolist():
+            self._forget(task_id, changed)
+        self.summaries.update_columns(ids[~gone], rows[~gone], digests, broken)
+        changed.update(ids[~gone].tolist())
+        if self.paths or any(path for _, path in stale):
+            for task_id, path in stale:
+                self._place(task_id, path)
+            for task_id in ids[gone].tolist():
+                self.paths.pop(task_id, None)
+
+    def _forget(self, task_id, changed):
+        if self.summaries.pop(task_id, None) is not None:
+            self.paths.pop(task_id, None)
+            changed.add(task_id)
+
+    def _place(self, task_id, path):
+        if path:
+            self.paths[task_id] = path
+        else:
+            self.paths.pop(task_id, None)
 
     def _save_cache_in_background(self):
         # off the start-up path; a snapshot, since requests go on changing the summaries.
@@ -264,6 +292,40 @@ class CompletionsDir(Storage):
         self.paths.clear()
         if os.path.isdir(self.path):
             fsync_path(self.path)
+
+
+class Rescan:
+    """A rescan under way (CompletionsDir.begin_rescan); finish() once, or close()."""
+
+    def __init__(self, owner, stale, changed):
+        self._owner = owner
+        self._stale = stale
+        self._changed = changed
+        elsewhere = {task_id: path for task_id, path in stale if path}
+        self._helpers = record_summarizer.start(
+            owner.path, [task_id for task_id, _ in stale], elsewhere, owner.digest)
+
+    def finish(self):
+        """Puts the summaries in; returns the ids whose summary changed."""
+        owner, stale, changed = self._owner, self._stale, self._changed
+        if self._helpers is None:
+            owner._summarize_here(stale, changed)
+        else:
+            at = 0
+            for share, result in zip(self._helpers.shares, self._helpers.results()):
+                part, at = stale[at:at + len(share)], at + len(share)
+                if result is None:
+                    owner._summarize_here(part, changed)
+                else:
+                    owner._take_summarized(part, result, changed)
+        if len(stale) >= CACHE_AFTER_READS:
+            owner._save_cache_in_background()
+        self._stale = []
+        return changed
+
+    def close(self):
+        if self._helpers is not None:
+            self._helpers.close()
 
 
 class Prefetched:

@@ -53,6 +53,22 @@ class SummaryMap:
         self._map.update((task_id, self._values(task_id, summary))
                          for task_id, summary in summaries.items())
 
+    def update_columns(self, keys, columns, digests, broken):
+        """Sets many summaries given as columns (summarize_all in record_summarizer.py): the
+        DIGEST column numbers values of the list `digests`; `broken`: {task id: why}."""
+        columns = np.array(columns, dtype=np.int64).reshape(len(keys), WIDTH)
+        numbers = columns[:, DIGEST]
+        given = numbers != NONE
+        if given.any():
+            ours = np.array([self._digest_id(digest) for digest in digests], dtype=np.int64)
+            numbers[given] = ours[numbers[given]]
+        if self._broken:
+            known = np.fromiter(self._broken, dtype=np.int64, count=len(self._broken))
+            for task_id in known[np.isin(known, keys)].tolist():
+                del self._broken[task_id]
+        self._broken.update(broken)
+        self._map.update_arrays(np.asarray(keys, dtype=np.int64), columns)
+
     def _values(self, task_id, summary):
         if summary.broken:
             self._broken[task_id] = summary.broken

@@ -1,0 +1,140 @@
+"""A first open summarizes the completion records in child processes (record_summarizer.py):
+what the project then knows must be exactly what summarizing them in-process gives, for every
+shape of record, and a child that fails must only cost time."""
+import json
+import os
+
+import pytest
+
+from conftest import make_project
+from label_studio.project import Project
+from label_studio.storage import record_summarizer
+from label_studio.storage.completions_dir import CompletionsDir
+
+TASKS = 300
+
+
+def box(label):
+    return {"from_name": "label", "to_name": "image", "type": "rectanglelabels",
+            "value": {"x": 1, "y": 2, "width": 3, "height": 4, "rectanglelabels": [label]}}
+
+
+def write(path, content):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w" if isinstance(content, str) else "wb") as f:
+        f.write(content)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """A project whose completions/ holds every shape of record a folder may have."""
+    project_dir = make_project(str(tmp_path / "p"))
+    Project(project_dir).import_tasks([{"data": {"image": f"{i}.jpg"}} for i in range(TASKS)])
+    records = os.path.join(project_dir, "completions")
+    for task_id in range(0, TASKS, 2):  # every other task: ids with gaps
+        completions = [{"id": 1000 + task_id * 3 + n, "created_at": 1600000000 + task_id + n,
+                        "result": [box("Car" if task_id % 4 else "Airplane")],
+                        "was_cancelled": n == 1}
+                       for n in range(task_id % 3 + 1)]
+        write(os.path.join(records, f"{task_id}.json"),
+              json.dumps({"id": task_id, "completions": completions}))
+    write(os.path.join(records, "1.json"), "{not json")
+    write(os.path.join(records, "3.json"), "")                           # an unfinished write
+    write(os.path.join(records, "5.json"), json.dumps({"id": 5}))        # no completions list
+    write(os.path.join(records, "7.json"), json.dumps({"completions": []}))
+    write(os.path.join(records, "9.json"), json.dumps(
+        {"completions": [{"id": 2 ** 40, "created_at": "yesterday", "skipped": True,
+                          "result": "not a list"}, "not a completion"]}))
+    write(os.path.join(records, "sub", "11.json"), json.dumps(
+        {"completions": [{"id": 77, "result": [box("Car")], "created_at": 5}]}))
+    write(os.path.join(records, "5000.json"),                            # no such task
+          json.dumps({"completions": [{"id": 3, "result": []}]}))
+    return project_dir
+
+
+def known(project):
+    summaries = project.completions.summaries
+    return ({task_id: summaries[task_id] for task_id in summaries}, summaries.broken(),
+            dict(project.completions.paths), project.summary()["completion_count"],
+            project.completed_task_ids(), dict(project.load_warnings))
+
+
+def summarized_in_process(project_dir, monkeypatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(record_summarizer, "MIN_RECORDS", 10 ** 9)
+        return known(Project(project_dir))
+
+
+def count_child_results(monkeypatch):
+    """Counts the shares that children summarized (not the parent's fallback)."""
+    taken = []
+    real = CompletionsDir._take_summarized
+    monkeypatch.setattr(CompletionsDir, "_take_summarized",
+                        lambda self, *args: taken.append(1) or real(self, *args))
+    return taken
+
+
+def test_children_summarize_every_shape_of_record_as_the_parent_would(folder, monkeypatch):
+    expected = summarized_in_process(folder, monkeypatch)
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+    taken = count_child_results(monkeypatch)
+
+    project = Project(folder)
+
+    assert len(taken) == record_summarizer.CHILDREN
+    assert known(project) == expected
+    summaries = project.completions.summaries
+    assert summaries[9].count == 1 and summaries[9].cancelled == 1 and summaries[9].max_id == 2 ** 40
+    assert summaries[1].broken and 3 not in summaries and not summaries[7].completed
+    assert project.completions.paths == {11: os.path.join(folder, "completions", "sub", "11.json")}
+    assert {label for _, label in summaries[0].digest[1]} == {"Airplane"}
+
+
+def test_a_restart_and_a_later_change_see_what_the_children_found(folder, monkeypatch):
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+    first = Project(folder)
+    first.completions.flush_cache()
+    os.unlink(os.path.join(folder, "completions", "2.json"))
+    write(os.path.join(folder, "completions", "1.json"), json.dumps(
+        {"completions": [{"id": 5, "result": [], "created_at": 9}]}))
+
+    again = Project(folder)
+
+    assert 2 not in again.completions.summaries
+    assert again.completions.summaries[1].count == 1 and not again.completions.summaries[1].broken
+    assert known(again) == summarized_in_process(folder, monkeypatch)
+
+
+@pytest.mark.parametrize("child_code", [
+    "import sys; sys.exit(3)",                                  # dies
+    "import sys; sys.stdout.write('garbage')",                  # answers nonsense
+    "import pickle, sys; sys.stdout.buffer.write(pickle.dumps((b'', {}, [])))",  # too short
+])
+def test_a_failing_child_costs_only_time(folder, monkeypatch, child_code):
+    expected = summarized_in_process(folder, monkeypatch)
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+    monkeypatch.setattr(record_summarizer, "_CHILD_CODE", child_code)
+    taken = count_child_results(monkeypatch)
+
+    project = Project(folder)
+
+    assert taken == []
+    assert known(project) == expected
+
+
+def test_a_digest_a_child_cannot_import_is_done_in_the_parent(folder, monkeypatch):
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+    assert record_summarizer.start(folder, [0, 2], {}, lambda results: len(results)) is None
+    assert record_summarizer.start(folder, [0, 2], {}, None) is not None
+
+
+def test_children_stop_when_the_open_gives_up(folder, monkeypatch):
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+    monkeypatch.setattr(record_summarizer, "_CHILD_CODE", "import time; time.sleep(60)")
+    helpers = record_summarizer.start(folder, list(range(0, TASKS, 2)), {}, None)
+    children = list(helpers._children)
+    assert all(child.poll() is None for child in children)
+
+    helpers.close()
+
+    assert all(child.poll() is not None for child in children)
