@@ -16,6 +16,7 @@ completed_at, max_id, digest number; {task id: why} of broken records; [digest v
 A record that is gone or empty has NONE for its inode; NONE also stands for None.
 """
 import importlib
+import json
 import os
 import pickle
 import subprocess
@@ -27,7 +28,8 @@ MIN_RECORDS = 20_000  # below this, summarizing in the parent costs less than st
 WIDTH = 8
 NONE = -(1 << 63)  # column_map.NONE, without importing numpy here
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_CHILD_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
+# the child imports from where the parent does (-I: no current folder, no environment)
+_CHILD_CODE = ("import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
                "from label_studio.storage.record_summarizer import main; main()")
 
 
@@ -73,7 +75,8 @@ def _resolve(name):
 
 def _start_child(request):
     try:
-        child = subprocess.Popen([sys.executable, "-I", "-c", _CHILD_CODE, _PACKAGE_ROOT],
+        paths = json.dumps([_PACKAGE_ROOT] + [path for path in sys.path if path])
+        child = subprocess.Popen([sys.executable, "-I", "-c", _CHILD_CODE, paths],
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  stderr=subprocess.DEVNULL)
     except OSError:
