@@ -112,6 +112,16 @@ class Client:
         return answer.status, data
 
 
+def compile_package():
+    """Writes the bytecode of the installed label_studio package, as `pip install` does, so
+    that a server start measures a start, not compiling the source: with
+    PYTHONDONTWRITEBYTECODE=1 (set on some machines) an editable install never gets it, and
+    each start compiled ~100 modules (restart at 100k: 0.32-0.37 s against 0.24-0.26 s)."""
+    import compileall
+    import label_studio
+    compileall.compile_dir(os.path.dirname(label_studio.__file__), quiet=2)
+
+
 def start_server(project, port, extra=()):
     cmd = [sys.executable, "-m", "label_studio", "start", project, "--port", str(port),
            "--no-browser", *extra]

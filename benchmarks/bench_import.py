@@ -31,7 +31,7 @@ import orjson
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _util import free_port, start_server, stop_server, wait_status  # noqa: E402
+from _util import compile_package, free_port, start_server, stop_server, wait_status  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -258,6 +258,7 @@ def main():
     scale = 10 if args.quick else 1
     workdir = args.workdir or tempfile.mkdtemp(prefix="ls-bench-import-")
     os.makedirs(workdir, exist_ok=True)
+    compile_package()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, workdir {workdir}")
     try:
         if "json" in parts:

@@ -6,10 +6,20 @@ media files (`uploads`) until Project.import_tasks stores everything at once. Th
 local JSON files go through `streamed.StreamedTasks` instead: checked in a first pass that
 keeps no task, read again a batch at a time while they are stored.
 """
-from .batch import ImportBatch
-from .limits import ImportLimits
-from .uploads import UPLOAD_DIR, safe_name
-from .validation import UNDEFINED_KEY, items_from_json, validate_task, validate_tasks
+import importlib
 
-__all__ = ["ImportBatch", "ImportLimits", "UPLOAD_DIR", "UNDEFINED_KEY", "items_from_json",
-           "safe_name", "validate_task", "validate_tasks"]
+# each name is imported from its module when first used: a server or a command that imports
+# nothing needs neither the URL fetcher (http.client) nor the archive readers at start-up
+_HOMES = {"ImportBatch": "batch", "ImportLimits": "limits", "UPLOAD_DIR": "uploads",
+          "safe_name": "uploads", "UNDEFINED_KEY": "validation", "items_from_json": "validation",
+          "validate_task": "validation", "validate_tasks": "validation"}
+__all__ = list(_HOMES)
+
+
+def __getattr__(name):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value

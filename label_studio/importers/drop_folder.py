@@ -12,7 +12,6 @@ import time
 
 from .. import jsonio
 from ..storage.files import atomic_write, read_bytes, stamp
-from .local_inputs import FOLDER_FORMATS, InputError, file_tasks, folder_files
 
 SETTINGS_KEY = "drop_folder"
 RECENT_SECONDS = 2.0
@@ -20,12 +19,18 @@ RECENTLY_CHANGED = "recently changed"
 STATE_NAME = ".ls-drop-folder.json"
 
 
+def _inputs():
+    """The file readers, imported when a project has a drop folder (not at every start)."""
+    from . import local_inputs
+    return local_inputs
+
+
 def configured(project_dir, settings, current=None):
     """The project's DropFolder, or None; `current` is kept when the setting is unchanged."""
     if settings.drop_folder is None:
         return None
     path, input_format = settings.drop_folder
-    if input_format not in FOLDER_FORMATS:
+    if input_format not in _inputs().FOLDER_FORMATS:
         return None
     if current is not None and (current.path, current.input_format) == (path, input_format):
         return current
@@ -76,7 +81,7 @@ class DropFolder:
         self.problems.pop(self.path, None)
         names = state.get(self.path)
         imported = set(names) if isinstance(names, list) else set()
-        listed = folder_files(self.path, self.input_format)
+        listed = _inputs().folder_files(self.path, self.input_format)
         self._forget_removed_failures(set(listed))
         return [relative for relative in listed
                 if relative not in imported and not self._unchanged_failure(relative)]
@@ -102,12 +107,12 @@ class DropFolder:
 
     def read(self, relatives, label_config):
         """(tasks, relative paths read); files that fail are noted and retried when changed."""
-        tasks, done = [], []
+        tasks, done, inputs = [], [], _inputs()
         for relative in relatives:
             full = os.path.join(self.path, relative)
             try:
-                tasks.extend(file_tasks(full, self.input_format, label_config, relative))
-            except InputError as exc:
+                tasks.extend(inputs.file_tasks(full, self.input_format, label_config, relative))
+            except inputs.InputError as exc:
                 self._failed[relative] = stamp(full)
                 self.problems[relative] = str(exc).replace("\n", " ")
                 continue
