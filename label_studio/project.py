@@ -76,7 +76,14 @@ class Project(ProjectState):
 
     def current_settings(self):
         """config.json as it is on disk now (an edit by hand or by a command is seen). Only
-        that file is checked: every request asks this first, for the credentials."""
+        that file is checked: every request asks this first, for the credentials.
+
+        An unchanged file is answered without the lock: with 4 clients posting completions,
+        each request waited here for the write in progress (about 2 ms in a profile) before
+        its own parsing could start. The stamp is set last when settings load, so seeing it
+        means seeing them."""
+        if stamp(os.path.join(self.path, CONFIG_NAME)) == self._stamps.get("config"):
+            return self.settings
         with self.lock.local:
             self._sync_settings()
             return self.settings

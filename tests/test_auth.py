@@ -68,3 +68,37 @@ def test_the_command_line_password_still_applies_beside_a_token(project_dir):
     assert client.get("/api/project", headers={"Authorization": basic}).status_code == 200
     assert client.get("/api/project", headers={"Authorization": "Token t0ken"}).status_code == 200
     assert client.get("/api/project", headers={"Authorization": "Token nope"}).status_code == 401
+
+
+def test_the_credentials_check_does_not_queue_behind_a_write(project_dir):
+    """Every request reads the credentials first: with config.json unchanged that must not
+    wait for the project lock a writer holds, yet a change is still seen once it is free."""
+    import threading
+    from label_studio.project import Project
+    project = Project(project_dir)
+    held, release = threading.Event(), threading.Event()
+
+    def writer():
+        with project.lock.exclusive():
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=writer)
+    holder.start()
+    try:
+        assert held.wait(10)
+        answers = []
+        reader = threading.Thread(target=lambda: answers.append(project.current_settings()))
+        reader.start()
+        reader.join(5)
+        assert not reader.is_alive() and answers[0].password == ""
+
+        set_config(project_dir, username="u", password="secret")
+        changed = []
+        reader = threading.Thread(target=lambda: changed.append(project.current_settings()))
+        reader.start()
+    finally:
+        release.set()
+        holder.join(10)
+    reader.join(10)
+    assert changed[0].password == "secret"
