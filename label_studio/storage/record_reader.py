@@ -31,21 +31,29 @@ def start(folder, task_ids, elsewhere):
     are few or no child process can be started here."""
     if len(task_ids) < MIN_FILES or not sys.executable or not os.path.isfile(__file__):
         return None
+    child = start_child([sys.executable, "-I", "-S", __file__],
+                        (folder, task_ids.tobytes(), elsewhere), widen=True)
+    return None if child is None else RecordReader(child, len(task_ids))
+
+
+def start_child(argv, request, widen=False):
+    """A child process started with `argv`, given the pickle of `request` on its stdin (then
+    closed), its stdout a pipe (`widen`: a larger one); None when it cannot be started."""
     import pickle
     try:
-        child = subprocess.Popen([sys.executable, "-I", "-S", __file__], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL)
     except OSError:
         return None
-    _widen_pipe(child.stdout)
+    if widen:
+        _widen_pipe(child.stdout)
     try:
-        child.stdin.write(pickle.dumps((folder, task_ids.tobytes(), elsewhere),
-                                       pickle.HIGHEST_PROTOCOL))
+        child.stdin.write(pickle.dumps(request, pickle.HIGHEST_PROTOCOL))
         child.stdin.close()
     except OSError:
-        _stop(child)
+        stop_child(child)
         return None
-    return RecordReader(child, len(task_ids))
+    return child
 
 
 def _widen_pipe(pipe):
@@ -56,7 +64,7 @@ def _widen_pipe(pipe):
         pass
 
 
-def _stop(child):
+def stop_child(child):
     if child.poll() is None:
         child.kill()
     child.wait()
@@ -118,7 +126,7 @@ class RecordReader:
 
     def close(self):
         if self._child is not None:
-            _stop(self._child)
+            stop_child(self._child)
             self._child = None
         self._left = 0
 
