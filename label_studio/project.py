@@ -413,12 +413,11 @@ class Project(ProjectState):
 
     def add_completion(self, task_id, completion, cancelled=None):
         with self.writing():
-            task = self.tasks.get(task_id)
-            if task is None:
+            if task_id not in self.tasks:
                 raise NotFound(f"Task {task_id} not found")
             record = self._record_for_update(task_id)
-            if record is None:
-                record = {k: v for k, v in task.items() if k != "predictions"}
+            if record is None:  # the task is read only for a first record
+                record = {k: v for k, v in self.tasks[task_id].items() if k != "predictions"}
                 record["completions"] = []
             completion.pop("id", None)
             if cancelled is None:

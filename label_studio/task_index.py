@@ -14,6 +14,7 @@ from .int_sorted_list import IntSortedList
 from .sortedlist import SortedList
 
 _ID_BITS = 40
+_ABSENT = object()  # no value: the task is not completed
 _ID_MASK = (1 << _ID_BITS) - 1
 ORDERS = ("id", "completed_at", "has_cancelled_completions")
 
@@ -167,7 +168,10 @@ class TaskIndex:
         self._track_score(task_id, task_id not in self._placed)
 
     def set_summary(self, task_id, summary):
-        """A task's completions record changed (or vanished: summary None)."""
+        """A task's completions record changed (or vanished: summary None). Only the orders
+        whose key for the task changed are touched: a completion added to a completed task
+        moves it in the completed_at orders alone (4 list operations instead of 8, in the
+        project lock of every completion POST)."""
         if task_id not in self.ids:
             return
         old = self._placed.get(task_id)
@@ -177,21 +181,36 @@ class TaskIndex:
             return
         if (new is None) != (old is None):
             self._track_score(task_id, new is None)
-        self._unplace(task_id, old)
+            if new is None:
+                self.uncompleted.add(task_id)
+            else:
+                self.uncompleted.discard(task_id)
+        old_ts, old_cancelled = old if old is not None else (_ABSENT, _ABSENT)
+        new_ts, new_cancelled = new if new is not None else (_ABSENT, _ABSENT)
+        if old_cancelled != new_cancelled:
+            if old is not None:
+                self.cancelled_asc.discard(old_cancelled << _ID_BITS | task_id)
+                self.cancelled_desc.discard(-old_cancelled << _ID_BITS | task_id)
+            if new is not None:
+                self.cancelled_asc.add(new_cancelled << _ID_BITS | task_id)
+                self.cancelled_desc.add(-new_cancelled << _ID_BITS | task_id)
+        if old_ts != new_ts:
+            if old_ts is not None and old is not None:
+                self.timed_asc.discard(old_ts << _ID_BITS | task_id)
+                self.timed_desc.discard(-old_ts << _ID_BITS | task_id)
+            if new_ts is not None and new is not None:
+                self.timed_asc.add(new_ts << _ID_BITS | task_id)
+                self.timed_desc.add(-new_ts << _ID_BITS | task_id)
+            # untimed: the uncompleted tasks and the completed ones without a timestamp
+            was_untimed, is_untimed = old is None or old_ts is None, new is None or new_ts is None
+            if is_untimed and not was_untimed:
+                self.untimed.add(task_id)
+            elif was_untimed and not is_untimed:
+                self.untimed.discard(task_id)
         if new is None:
             self._placed.pop(task_id, None)
-            self.uncompleted.add(task_id)
-            self.untimed.add(task_id)
-            return
-        self._placed[task_id] = new
-        ts, cancelled = new
-        self.cancelled_asc.add(cancelled << _ID_BITS | task_id)
-        self.cancelled_desc.add(-cancelled << _ID_BITS | task_id)
-        if ts is None:
-            self.untimed.add(task_id)
         else:
-            self.timed_asc.add(ts << _ID_BITS | task_id)
-            self.timed_desc.add(-ts << _ID_BITS | task_id)
+            self._placed[task_id] = new
 
     def _track_score(self, task_id, is_open):
         """Keeps an uncompleted task's score in (or a completed one's out of) the score lists."""
