@@ -36,7 +36,7 @@ def path_id(value, what):
 
 
 def query_int(name, default):
-    raw = request.values.get(name)
+    raw = _query_value(name)
     if raw is None or raw == "":
         return default
     try:
@@ -47,7 +47,7 @@ def query_int(name, default):
 
 def query_bool(name):
     """True, False, or None when the parameter is absent."""
-    raw = request.values.get(name)
+    raw = _query_value(name)
     if raw is None:
         return None
     word = raw.strip().lower()
@@ -56,6 +56,18 @@ def query_bool(name):
     if word in FALSE_WORDS:
         return False
     raise ValidationError(f"{name} must be one of 1/true/yes or 0/false/no, got {raw!r}")
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _query_value(name):
+    """request.values.get(name), as legacy reads parameters (the query string, then a form
+    body), without building the combined view for a body that is no form (a JSON POST)."""
+    raw = request.args.get(name)
+    if raw is None and request.mimetype in FORM_TYPES:
+        raw = request.form.get(name)
+    return raw
 
 
 def raw_body():
