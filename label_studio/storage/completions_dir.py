@@ -146,10 +146,8 @@ class CompletionsDir(Storage):
         self.summaries.update_columns(ids[~gone], rows[~gone], digests, broken)
         changed.update(ids[~gone].tolist())
         if self.paths or any(path for _, path in stale):
-            for task_id, path in stale:
-                self._place(task_id, path)
-            for task_id in ids[gone].tolist():
-                self.paths.pop(task_id, None)
+            for (task_id, path), is_gone in zip(stale, gone.tolist()):
+                self._place(task_id, None if is_gone else path)
 
     def _forget(self, task_id, changed):
         if self.summaries.pop(task_id, None) is not None:
