@@ -133,33 +133,21 @@ class RecordReader:
 
 # ---------------------------------------------------------------- the child (stdlib only)
 
-def _read(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        st = os.fstat(fd)
-        data = os.read(fd, st.st_size + 1)
-        if len(data) > st.st_size:  # grew since fstat: read the rest
-            parts = [data]
-            while part := os.read(fd, 1 << 20):
-                parts.append(part)
-            data = b"".join(parts)
-        return data, st
-    finally:
-        os.close(fd)
-
-
 def _serve(folder, task_ids, elsewhere, out):
+    # run as a script without the package (-I -S): its stdlib-only reader, by file
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from record_files import read_with_stamp
     for start_at in range(0, len(task_ids), CHUNK):
         meta = array("q")
         datas = []
         for task_id in task_ids[start_at:start_at + CHUNK]:
             path = elsewhere.get(task_id) or f"{folder}{os.sep}{task_id}.json"
             try:
-                data, st = _read(path)
+                data, stamp = read_with_stamp(path)
             except OSError:
                 meta.extend((-1, 0, 0, 0))
                 continue
-            meta.extend((len(data), st.st_ino, st.st_mtime_ns, st.st_size))
+            meta.extend((len(data), *stamp))
             datas.append(data)
         out.write((len(meta) // 4).to_bytes(8, "little"))
         out.write(meta.tobytes())
