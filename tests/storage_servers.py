@@ -88,7 +88,10 @@ class StorageServer:
         if self.log:
             self.log.close()
 
-    stop = kill
+    def stop(self):
+        """Killed, and its folder (data, log) removed: a test run leaves nothing in /tmp."""
+        self.kill()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
     def restart(self):
         self.kill()
