@@ -317,3 +317,35 @@ def test_ids_appended_during_a_map_write_go_in_with_the_next_append(tmp_path, mo
     source.flush_map()
     source.append([21], [{"data": {}, "id": 21}])
     assert list(read_json(tmp_path / "source.json")) == [str(i) for i in range(1, 22)]
+
+
+def test_appended_tasks_of_every_shape_are_stored_as_json_reads_them(tmp_path, monkeypatch):
+    """Batches that orjson alone refuses (non-string keys, ints past 64 bits), data that is
+    not an object, predictions with and without scores: each is served and counted as
+    written, in memory and after a fresh scan of the file."""
+    monkeypatch.setattr(task_store, "INDEX_FROM_BYTES", 0)
+    monkeypatch.setattr("label_studio.storage.task_encoding.ENCODE_BATCH", 3)
+    source = make_source(tmp_path, count=2)
+    odd = [
+        {"data": {"a": 1, "b": "\u00e9"}},
+        {"data": {"b": 2, "a": 1}},  # the same keys in another order: another shape
+        {"data": "not an object"},
+        {"data": {"a": 1}, "predictions": [{"score": 0.2, "result": []},
+                                           {"score": 0.6, "result": []}]},
+        {"data": {"a": {7: "int key"}}},
+        {"data": {"a": 2 ** 70}},
+        {"data": {"a": 1, "b": 1}, "predictions": [{"result": []}]},
+    ]
+    ids = list(range(8, 8 + len(odd)))
+    source.append(ids, [{**task, "id": i} for i, task in zip(ids, odd)])
+    with open(tmp_path / "tasks.json", encoding="utf-8") as f:
+        on_disk = json.load(f)
+    assert on_disk["12"]["data"] == {"a": {"7": "int key"}}
+    assert on_disk["13"]["data"] == {"a": 2 ** 70}
+    monkeypatch.setattr(task_store, "INDEX_FROM_BYTES", 1 << 40)  # scan, no index file
+    for store in (source.store, TaskStore(str(tmp_path / "tasks.json"), "tasks.json").open()):
+        assert served(store) == expected_from(json.dumps(on_disk))
+        counts = store.key_counts()
+        assert counts["a"] == 6 and counts["b"] == 3 and counts["i"] == 2
+        score_ids, scores = store.scores()
+        assert score_ids.tolist() == [11] and scores.tolist() == pytest.approx([0.4])

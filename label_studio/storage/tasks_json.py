@@ -8,6 +8,7 @@ import numpy as np
 from .. import jsonio
 from .base import Storage
 from .files import atomic_extend_object, atomic_write_chunks, stamp
+from .id_text import join_around, text_lengths
 from .in_place import extend_in_place, journal_pending, object_end, recover_journal
 from .task_store import APPEND_IN_PLACE_BYTES, TaskStore
 
@@ -122,7 +123,7 @@ class TasksJson(Storage):
         if not len(ids):
             return False
         prefix = len(jsonio.dumps(self.key_prefix)) - 2
-        digits = np.floor(np.log10(np.maximum(np.abs(ids), 1))).astype(np.int64) + 1 + (ids < 0)
+        digits = text_lengths(ids)
         size = 2 + int((2 * digits + prefix + MAP_ENTRY_OVERHEAD).sum()) + len(ids) - 1
         if found[2] != size:
             return False
@@ -220,7 +221,7 @@ class TasksJson(Storage):
         self._map_stamp = stamp(self.map_path)
 
     def _map_entries(self, ids):
-        """`ids`: a list or an int64 array."""
+        """'"<id>":{"key":"<prefix><id>","exists":true}' of each of `ids` (a list or an int64
+        array), comma-separated."""
         prefix = jsonio.dumps(self.key_prefix)[1:-1]
-        ids = ids.tolist() if hasattr(ids, "tolist") else ids
-        return b",".join(b'"%d":{"key":"%s%d","exists":true}' % (i, prefix, i) for i in ids)
+        return join_around([b'"', b'":{"key":"' + prefix, b'","exists":true}'], ids)
