@@ -236,6 +236,8 @@ class ProjectState:
                 folders = self._folders_to_sync = set()
                 files = self._files_to_sync = []  # descriptors of the records written
                 yield from self._locked_write()
+            if files:
+                self.completions.spares.make()  # for a later writer, out of the lock
             for fd in files:
                 os.fsync(fd)
         finally:
@@ -397,6 +399,7 @@ class ProjectState:
 def _save_caches_at_exit():
     for state in list(_open_states):
         try:
+            state.completions.spares.drop()
             state.save_caches()
         except Exception:  # a folder removed meanwhile, a full disk: the cache is optional
             log.debug("summary cache of %s not saved", state.path, exc_info=True)

@@ -11,6 +11,7 @@ import requests
 
 from label_studio.project_init import InitOptions, init_project
 from label_studio.server import create_app
+from label_studio.storage.files import SPARE_MARK
 
 BBOX_CONFIG = """<View>
   <Image name="image" value="$image"/>
@@ -70,10 +71,13 @@ def set_config(project_dir, **values):
 
 
 def folder_snapshot(path):
-    """{relative path: bytes} of every file under path, for "nothing changed on disk" checks."""
+    """{relative path: bytes} of every file under path, for "nothing changed on disk" checks;
+    not the empty temp files a server keeps ready for its next writes (SpareFiles)."""
     found = {}
     for folder, _, names in os.walk(path):
         for name in names:
+            if name.startswith(SPARE_MARK):
+                continue
             full = os.path.join(folder, name)
             with open(full, "rb") as f:
                 found[os.path.relpath(full, path)] = f.read()

@@ -4,6 +4,7 @@ Only a small summary of each record stays in memory (how many completions, how m
 cancelled, the latest `created_at`, the largest completion id). Records are read from disk
 when an answer needs them, so a file edited by hand is served as it is now.
 """
+import errno
 import os
 import threading
 from array import array
@@ -14,7 +15,8 @@ from .. import jsonio
 from ..column_map import NONE
 from . import record_files, record_reader, record_summarizer, summary_cache
 from .base import Storage
-from .files import TEMP_MARK, atomic_write, fsync_path, remove_file, remove_if_stale, stamp
+from .files import (TEMP_MARK, SpareFiles, atomic_write, fsync_path, remove_file, remove_if_stale,
+                    stamp)
 from .record_summary import Summary, summarize, summarize_read
 
 COMPLETIONS_DIR = "completions"
@@ -47,6 +49,9 @@ class CompletionsDir(Storage):
         self._folders = {}  # folder -> stamp, as the last walk found them
         self._saved_folders = dict(self._cached_folders)  # what the cache on disk vouches for
         self._cache_writer = None
+        # made in the project folder: one made in completions/ would change its stamp, which
+        # tells other processes that records came or went
+        self.spares = SpareFiles(project_dir)
 
     def dir_stamp(self):
         return stamp(self.path)
@@ -250,10 +255,19 @@ class CompletionsDir(Storage):
         (writers that do it after the project lock share journal commits)."""
         path = self._file_path(task_id)
         data = jsonio.dumps(record, jsonio.RECORD)
+        spare = self.spares.take()
         try:
-            fd = atomic_write(path, data, sync_folder=sync_folder, sync_data=sync_data)
-        except FileNotFoundError:  # no completions/ yet (made here, not checked every write)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd = atomic_write(path, data, sync_folder=sync_folder, sync_data=sync_data,
+                              temp=spare)
+        except OSError as exc:
+            # no completions/ yet (made here, not checked every write); or the spare could
+            # not be renamed: removed by another process, or completions/ on another device
+            if isinstance(exc, FileNotFoundError):
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+            elif spare is None:
+                raise
+            elif exc.errno == errno.EXDEV:
+                self.spares.disable()
             fd = atomic_write(path, data, sync_folder=sync_folder, sync_data=sync_data)
         file_stamp = os.fstat(fd) if fd is not None else os.stat(path)
         self.summaries[task_id] = summarize(
