@@ -132,7 +132,7 @@ class SpareFiles:
         """(path, descriptor) of a spare, or None; the caller owns it from here on."""
         while True:
             try:
-                path, fd, made = self._ready.pop()
+                path, fd, made = self._ready.pop(0)  # the oldest: none lingers unused
             except IndexError:
                 return None
             if time.monotonic() - made < self.MAX_AGE:
