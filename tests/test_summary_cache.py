@@ -83,3 +83,41 @@ def test_records_read_by_threads_from_a_slow_disk_are_all_seen_in_order(tmp_path
     assert all(summaries[i].completed_at == 5000 - i for i in range(1200) if i != 700)
     page = project.tasks_page(page=1, page_size=3, order="-completed_at")
     assert [t["id"] for t in page] == [0, 1, 2]
+
+
+def test_cold_reads_with_the_advisor_ahead_give_every_file_in_order(tmp_path, monkeypatch):
+    import threading
+    import time
+    from label_studio.storage import record_files
+    monkeypatch.setattr(record_files, "SLOW_READ_SECONDS", 0.0)  # every read counts as cold
+    monkeypatch.setattr(record_files, "READ_PROBE", 3)
+    monkeypatch.setattr(record_files, "READ_CHUNK", 4)
+    monkeypatch.setattr(record_files, "ADVISE_AHEAD", 2)  # the advisor waits for the readers
+    paths = []
+    for i in range(500):
+        path = str(tmp_path / f"{i}.json")
+        if i % 7:  # every 7th file is missing
+            with open(path, "wb") as f:
+                f.write(b'{"n": %d}' % i)
+        paths.append(path)
+    got = list(record_files.read_all(paths))
+    assert [None if r is None else r[0] for r in got] == \
+        [None if i % 7 == 0 else b'{"n": %d}' % i for i in range(500)]
+    assert all(r is None or r[1][2] == len(r[0]) for r in got)  # stamp: (ino, mtime, size)
+
+    threads = threading.active_count()
+
+    def give_up_half_way():
+        reading = record_files.read_all(paths)
+        for _ in range(50):
+            next(reading)
+        time.sleep(0.2)  # the advisor is now waiting for the readers to catch up
+        reading.close()  # the readers and the advisor stop
+    closer = threading.Thread(target=give_up_half_way, daemon=True)
+    closer.start()
+    closer.join(10)
+    assert not closer.is_alive()
+    deadline = time.monotonic() + 5
+    while threading.active_count() > threads and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threading.active_count() == threads

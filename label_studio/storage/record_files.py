@@ -2,6 +2,7 @@
 when the files come from the disk. Standard library only: the summarizer children
 (record_summarizer.py) read with it too."""
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,6 +10,7 @@ READ_PROBE = 256
 SLOW_READ_SECONDS = 40e-6  # a read from the page cache takes about 8 us, from a disk 100+
 READ_THREADS = 4
 READ_CHUNK = 128
+ADVISE_AHEAD = 256  # chunks: 32k files, 128 MB of pages at most
 
 
 def read_with_stamp(path):
@@ -58,10 +60,45 @@ def read_all(paths):
 def _read_in_threads(paths):
     chunks = [paths[start:start + READ_CHUNK] for start in range(0, len(paths), READ_CHUNK)]
     ahead = 2 * READ_THREADS  # chunks read ahead: bounds the bytes held at once
-    with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="completion-read") as pool:
-        pending = [pool.submit(_read_chunk, chunk) for chunk in chunks[:ahead]]
-        for index in range(len(chunks)):
-            yield from pending[index].result()
-            pending[index] = None
-            if index + ahead < len(chunks):
-                pending.append(pool.submit(_read_chunk, chunks[index + ahead]))
+    advising = hasattr(os, "posix_fadvise")
+    room = threading.Semaphore(ADVISE_AHEAD)  # chunks the advisor may be ahead of the readers
+    done = threading.Event()
+    with ThreadPoolExecutor(READ_THREADS + advising, thread_name_prefix="completion-read") as pool:
+        try:
+            if advising:
+                pool.submit(_advise, chunks[ahead:], room, done)
+            pending = [pool.submit(_read_chunk, chunk) for chunk in chunks[:ahead]]
+            for index in range(len(chunks)):
+                yield from pending[index].result()
+                pending[index] = None
+                if index >= ahead:
+                    room.release()
+                if index + ahead < len(chunks):
+                    pending.append(pool.submit(_read_chunk, chunks[index + ahead]))
+        finally:
+            done.set()  # the advisor stops too when the reading is given up
+
+
+def _advise(chunks, room, done):
+    """Asks the kernel to start reading the files of `chunks` (posix_fadvise WILLNEED) without
+    waiting for them, at most ADVISE_AHEAD chunks ahead of the readers: the device gets many
+    reads at once, and the readers find the pages there or on their way. A first open of
+    1M tasks / 200k records from a cold cache took 8.4-8.8 s with the 4 reader threads alone,
+    6.7-7.0 s with the advisor 256 chunks ahead (7.4-7.6 s at 16 or 64 chunks)."""
+    for chunk in chunks:
+        while not room.acquire(timeout=0.05):
+            if done.is_set():
+                return
+        if done.is_set():
+            return
+        for path in chunk:
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
