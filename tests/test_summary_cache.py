@@ -88,11 +88,13 @@ def test_records_read_by_threads_from_a_slow_disk_are_all_seen_in_order(tmp_path
 def test_cold_reads_with_the_advisor_ahead_give_every_file_in_order(tmp_path, monkeypatch):
     import threading
     import time
-    from label_studio.storage import record_files
+    from label_studio.storage import direct_reads, record_files
     monkeypatch.setattr(record_files, "SLOW_READ_SECONDS", 0.0)  # every read counts as cold
     monkeypatch.setattr(record_files, "READ_PROBE", 3)
     monkeypatch.setattr(record_files, "READ_CHUNK", 4)
-    monkeypatch.setattr(record_files, "ADVISE_AHEAD", 2)  # the advisor waits for the readers
+    monkeypatch.setattr(record_files, "ADVISE_AHEAD", 2)
+    # as where direct reads cannot be had (tests/test_direct_reads.py covers those)
+    monkeypatch.setattr(direct_reads, "read_all", lambda paths, read_ordinary: None)  # the advisor waits for the readers
     paths = []
     for i in range(500):
         path = str(tmp_path / f"{i}.json")

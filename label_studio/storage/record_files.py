@@ -43,9 +43,10 @@ def _read_chunk(paths):
 
 def read_all(paths):
     """(bytes, stamp) or None per path, in order. When the first reads show the files come
-    from the disk rather than the page cache, the rest are read by a few threads, a chunk
-    each, so the waits on the device overlap; from the cache, threads would only contend
-    for the interpreter lock."""
+    from the disk rather than the page cache, the rest are read directly, many to a device
+    request (direct_reads.py), or where that cannot be had, by a few threads, a chunk each,
+    so the waits on the device overlap; from the cache, threads would only contend for the
+    interpreter lock."""
     started = time.perf_counter()
     yield from _read_chunk(paths[:READ_PROBE])
     rest = paths[READ_PROBE:]
@@ -54,7 +55,9 @@ def read_all(paths):
     if time.perf_counter() - started < SLOW_READ_SECONDS * READ_PROBE:
         yield from map(read_or_none, rest)
         return
-    yield from _read_in_threads(rest)
+    from . import direct_reads  # here: record_reader.py imports this file as a script
+    direct = direct_reads.read_all(rest, read_or_none)
+    yield from _read_in_threads(rest) if direct is None else direct
 
 
 def _read_in_threads(paths):

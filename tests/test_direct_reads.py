@@ -1,0 +1,114 @@
+"""Direct (O_DIRECT, native AIO) reads of many small files: the same bytes and stamps as
+ordinary reads, in the order asked, whatever the files are."""
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from label_studio.storage import direct_reads, record_files
+
+pytestmark = pytest.mark.skipif(not direct_reads.available(),
+                                reason="direct reads are for Linux on x86_64 or aarch64")
+
+
+def make_files(folder, sizes):
+    """Files named 0..n-1 with the given sizes (None: no file), each with its own bytes."""
+    paths = []
+    for index, size in enumerate(sizes):
+        path = str(folder / f"{index}.json")
+        if size is not None:
+            body = (b"%d:" % index) * (size // 2 + 1)
+            with open(path, "wb") as f:
+                f.write(body[:size])
+        paths.append(path)
+    return paths
+
+
+def read_direct(paths):
+    reading = direct_reads.read_all(paths, record_files.read_or_none)
+    assert reading is not None, "direct reads could not be set up"
+    return list(reading)
+
+
+def test_many_files_come_back_in_order_with_their_stamps(tmp_path):
+    sizes = [(index * 37) % 3000 for index in range(1500)]
+    paths = make_files(tmp_path, sizes)
+    assert read_direct(paths) == [record_files.read_or_none(path) for path in paths]
+
+
+def test_odd_sizes_missing_files_and_folders_read_as_ordinary_reads_do(tmp_path):
+    slot, block = direct_reads.SLOT, direct_reads.BLOCK
+    sizes = [0, 1, block - 1, block, block + 1, slot - 1, slot, slot + 1, 100_000, None, 5]
+    paths = make_files(tmp_path, sizes * 20)
+    os.mkdir(tmp_path / "a-folder")
+    paths.insert(7, str(tmp_path / "a-folder"))  # opens, but cannot be read
+    got = read_direct(paths)
+    assert got == [record_files.read_or_none(path) for path in paths]
+    assert got[7] is None
+    assert [len(r[0]) for r in got[:7]] == sizes[:7]
+
+
+def test_the_order_asked_is_kept_whatever_it_is(tmp_path):
+    paths = make_files(tmp_path, [100 + index % 50 for index in range(700)])
+    shuffled = paths[1::2] + paths[::2][::-1]
+    assert read_direct(shuffled) == [record_files.read_or_none(path) for path in shuffled]
+
+
+def test_giving_up_half_way_closes_every_file(tmp_path):
+    paths = make_files(tmp_path, [200] * 2000)
+    before = len(os.listdir("/proc/self/fd"))
+    threads = threading.active_count()
+    reading = direct_reads.read_all(paths, record_files.read_or_none)
+    for _ in range(300):
+        next(reading)
+    reading.close()
+    assert len(os.listdir("/proc/self/fd")) == before
+    assert threading.active_count() == threads
+
+
+def test_a_file_system_without_direct_reads_leaves_them_to_the_caller(tmp_path):
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs /proc")
+    # /proc files take no O_DIRECT opens
+    assert direct_reads.read_all(["/proc/self/status"], record_files.read_or_none) is None
+
+
+def test_few_file_descriptors_leave_the_reads_to_the_caller(tmp_path):
+    paths = make_files(tmp_path, [10] * 20)
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_NOFILE, (60, 60)); "
+            "from label_studio.storage import direct_reads, record_files; "
+            "print(direct_reads.read_all(sys.argv[1:], record_files.read_or_none))")
+    out = subprocess.run([sys.executable, "-c", code, *paths], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "None"
+
+
+def test_cold_reads_go_direct_and_give_what_ordinary_reads_give(tmp_path, monkeypatch):
+    monkeypatch.setattr(record_files, "SLOW_READ_SECONDS", 0.0)  # every read counts as cold
+    monkeypatch.setattr(record_files, "READ_PROBE", 3)
+    used = []
+    real = direct_reads.read_all
+    monkeypatch.setattr(direct_reads, "read_all",
+                        lambda paths, read_ordinary: used.append(len(paths))
+                        or real(paths, read_ordinary))
+    paths = make_files(tmp_path, [None if index % 9 == 0 else 300 for index in range(400)])
+    assert list(record_files.read_all(paths)) == [record_files.read_or_none(p) for p in paths]
+    assert used == [397]
+
+
+def test_a_file_that_changes_after_it_was_opened_is_read_again(tmp_path, monkeypatch):
+    paths = make_files(tmp_path, [100] * 300)
+    real_open_batch = direct_reads._open_batch
+
+    def open_then_someone_writes(batch):
+        opened = real_open_batch(batch)
+        for path in batch[::5]:
+            with open(path, "ab") as f:
+                f.write(b"+" * 50)
+        return opened
+    monkeypatch.setattr(direct_reads, "_open_batch", open_then_someone_writes)
+    got = read_direct(paths)
+    assert got == [record_files.read_or_none(path) for path in paths]
+    assert [len(r[0]) for r in got[:6]] == [150, 100, 100, 100, 100, 150]
