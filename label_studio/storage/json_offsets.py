@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-BLOCK = 1 << 24
+BLOCK = 1 << 20  # small enough that its arrays reuse memory: fresh pages cost a fault each
 _QUOTE, _BACKSLASH = 34, 92
 _OPEN = (ord("{"), ord("["))
 _CLOSE = (ord("}"), ord("]"))
