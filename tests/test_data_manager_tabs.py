@@ -159,3 +159,12 @@ def test_tabs_go_when_the_object_tags_change_and_stay_otherwise(tmp_path):
     new_object = same_objects.replace("</View>", '<Image name="img" value="$img"/></View>')
     assert client.post("/api/project/config", data={"label_config": new_object}).status_code == 201
     assert not os.path.exists(tabs)
+
+
+def test_hand_edited_tab_ids_that_are_no_numbers_are_skipped(dm, dm_dir):
+    with open(os.path.join(dm_dir, "tabs.json"), "w") as f:
+        json.dump({"tabs": [{"id": "²", "title": "sup"}, {"id": "--5", "title": "dashes"},
+                            {"id": " 7 ", "title": "spaced"}]}, f)
+    assert dm.get("/api/project/tabs/2").status_code == 404
+    assert dm.get("/api/project/tabs/5").status_code == 404
+    assert dm.get("/api/project/tabs/7").json["title"] == "spaced"

@@ -190,6 +190,24 @@ def test_downloads_above_the_size_limit_are_refused(client, trusting, files):
     assert "at most 1000 are allowed" in r.get_json()[0]
 
 
+def test_a_content_length_that_is_no_number_is_not_trusted(client, trusting, files):
+    body = json.dumps(TASKS).encode()
+
+    def superscript_length(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", "\u00b2")  # a digit to str.isdigit()
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.wfile.write(body)
+        handler.close_connection = True
+
+    files.add("/sup.json", superscript_length)
+    r = client.post("/api/project/import", query_string={"url": f"{files.url}/sup.json"})
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["task_count"] == 2
+
+
 def test_slow_downloads_stop_at_the_time_limit(client, trusting, files):
     set_config(trusting, allow_private_urls=True, url_import_timeout=0.5)
     release = threading.Event()

@@ -190,3 +190,14 @@ def test_an_unreadable_tasks_json_is_never_overwritten(legacy_dir):
     assert r.status_code == 409 and "tasks.json" in r.get_json()["detail"]
     with open(path, "rb") as f:
         assert f.read() == broken
+
+
+def test_records_named_with_other_digits_are_left_alone(legacy_dir):
+    # "²" and "٣" are digits to str.isdigit(); only ASCII digits name a task's record
+    for name in ("².json", "٣.json", "1٣.json"):
+        with open(os.path.join(legacy_dir, "completions", name), "w") as f:
+            f.write('{"completions": [{"id": 1, "result": []}]}')
+    client = create_app(legacy_dir).test_client()
+    assert client.get("/api/project").status_code == 200
+    assert client.get("/api/completions").get_json() == {"ids": [2]}
+    assert os.path.exists(os.path.join(legacy_dir, "completions", "².json"))

@@ -178,6 +178,7 @@ def test_redis_source_takes_imports_and_deletions(redis_server, monkeypatch, tmp
     assert client.delete("/api/tasks/0").status_code == 204
     assert redis.read("0") is None
     redis.write("7", json.dumps({"data": {"image": "by hand"}}).encode())
+    redis.write("\u00b2", json.dumps({"data": {"image": "a digit, no number"}}).encode())
     project.sync_storages()
     assert project.task_ids() == [1, 7]
     assert client.get("/api/project").get_json()["can_manage_tasks"] is True
@@ -206,6 +207,8 @@ def test_completions_go_to_the_target_and_come_back(storage, tmp_path):
     # a record another instance wrote is copied in, its id taken back from the key
     other = dict(record, id=0)
     remote.write("0" if storage.kind == "redis" else "out/0", json.dumps(other).encode())
+    # a key that isdigit() takes for a number, int() does not: no task's record
+    remote.write("\u00b2" if storage.kind == "redis" else "out/\u00b2", json.dumps(other).encode())
     project.sync_storages()
     assert client.get("/api/tasks/0").get_json()["completions"][0]["lead_time"] == 1
     # deleting completions deletes the remote record too

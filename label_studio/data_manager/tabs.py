@@ -98,7 +98,12 @@ def _same_id(stored, wanted):
         return False
     if isinstance(stored, int):
         return stored == wanted
-    return isinstance(stored, str) and stored.strip().lstrip("-").isdigit() and int(stored) == wanted
+    if not isinstance(stored, str):
+        return False
+    try:  # a hand-edited tabs.json may hold "²" or "--5"
+        return int(stored) == wanted
+    except ValueError:
+        return False
 
 
 def selection_of(tab):

@@ -147,7 +147,7 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
 def _read_capped(response, connection, url, limits, deadline):
     cap = limits.max_upload_size
     declared = response.getheader("Content-Length")
-    if declared and declared.isdigit() and int(declared) > cap:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > cap:
         raise FetchError(f"Could not import from {url}: the file has {declared} bytes; at most "
                          f"{cap} are allowed")
     parts, size = [], 0

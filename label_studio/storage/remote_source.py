@@ -90,7 +90,8 @@ class RemoteSource(Storage):
 
     def ids(self):
         if self.is_redis:
-            return sorted(int(i.key) for i in self.client.list("") if i.key.isdigit())
+            return sorted(int(i.key) for i in self.client.list("")
+                          if i.key.isascii() and i.key.isdigit())
         return sorted(self.keymap.present())
 
     def get(self, task_id):
@@ -175,7 +176,7 @@ class RemoteSource(Storage):
 
     def _collect_redis(self, tasks, label_config):
         names = [info.key for info in self.client.list("")]
-        ids = {int(name): name for name in names if name.isdigit()}
+        ids = {int(name): name for name in names if name.isascii() and name.isdigit()}
         changes = SourceChanges(removed=[i for i in tasks if i not in ids])
         values = self.client.read_many(list(ids.values()))
         for task_id, name in ids.items():

@@ -87,7 +87,7 @@ class RemoteTarget(Storage):
 
     def ids(self):
         names = (info.key.rsplit("/", 1)[-1] for info in self._listing())
-        return sorted({int(name) for name in names if name.isdigit()})
+        return sorted({int(name) for name in names if name.isascii() and name.isdigit()})
 
     def get(self, task_id):
         raw = self.client.read(self.key_for(task_id))
@@ -123,7 +123,7 @@ class RemoteTarget(Storage):
         unknown = []
         for info in self._listing():
             name = info.key.rsplit("/", 1)[-1]
-            task_id = int(name) if name.isdigit() else None
+            task_id = int(name) if name.isascii() and name.isdigit() else None
             if task_id is None:
                 unknown.append(info.key)
             elif task_id not in local_ids and task_id not in pending:
@@ -153,7 +153,7 @@ def _read_pending(path):
         value = {}
     if not isinstance(value, dict):
         return {}
-    return {int(k): v for k, v in value.items() if k.isdigit() and v in (PUT, DELETE)}
+    return {int(k): v for k, v in value.items() if k.isascii() and k.isdigit() and v in (PUT, DELETE)}
 
 
 def _record(raw):
