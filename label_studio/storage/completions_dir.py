@@ -26,7 +26,8 @@ def _task_id(name):
     if not name.endswith(".json") or name.startswith(TEMP_MARK):
         return None
     stem = name[:-5]
-    return int(stem) if stem.isdigit() else None
+    # ASCII digits only: "².json" is a digit to isdigit() but no number to int()
+    return int(stem) if stem.isascii() and stem.isdigit() else None
 
 
 CACHE_AFTER_READS = 200
@@ -78,14 +79,15 @@ class CompletionsDir(Storage):
             return
         folders = []
         top = folder == self.path
-        for entry in entries:
-            name = entry.name
-            if name.endswith(".json"):
-                task_id = _task_id(name)
-                if task_id is not None and task_id not in found:
+        names = [entry.name for entry in entries]
+        for entry, task_id in zip(entries, map(_task_id, names)):
+            if task_id is not None:
+                if task_id not in found:
                     # paths are kept only for records outside the usual place
                     found[task_id] = (None if top else entry.path, entry.inode())
-            elif name.startswith(TEMP_MARK):
+            elif entry.name.endswith(".json"):
+                continue
+            elif entry.name.startswith(TEMP_MARK):
                 remove_if_stale(entry)  # left by a writer that died
             elif entry.is_dir(follow_symlinks=False):
                 folders.append(entry.path)
@@ -118,15 +120,17 @@ class CompletionsDir(Storage):
             ids = np.fromiter(found, dtype=np.int64, count=len(found))
             inodes = np.fromiter((inode for _, inode in found.values()), dtype=np.int64,
                                  count=len(found))
-            moved = {task_id for task_id, (path, _) in found.items()
-                     if path != self.paths.get(task_id)}
-            for task_id in ids[self.summaries.inode_of(ids) != inodes].tolist():
-                moved.add(task_id)
+            paths = [path for path, _ in found.values()]
+            is_stale = self.summaries.inode_of(ids) != inodes
+            if self.paths or any(paths):  # a record outside the usual place, now or before
+                is_stale |= np.fromiter(
+                    (path != self.paths.get(task_id) for task_id, path in zip(found, paths)),
+                    dtype=bool, count=len(found))
             # in inode order: from a cold disk, the reads of files made one after another
             # merge into few device requests (direct_reads.py)
-            stale = sorted(((inode, task_id, path) for task_id, (path, inode) in found.items()
-                            if task_id in moved))
-            stale = [(task_id, path) for _, task_id, path in stale]
+            picked = np.flatnonzero(is_stale)
+            picked = picked[np.argsort(inodes[picked], kind="stable")].tolist()
+            stale = [(task_id, paths[at]) for task_id, at in zip(ids[picked].tolist(), picked)]
         return Rescan(self, stale, changed)
 
     def _summarize_here(self, stale, changed):

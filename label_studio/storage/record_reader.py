@@ -47,6 +47,7 @@ def start_child(argv, request, widen=False):
         return None
     if widen:
         _widen_pipe(child.stdout)
+    _widen_pipe(child.stdin)  # the request fits: no wait here for the child to start reading
     try:
         child.stdin.write(pickle.dumps(request, pickle.HIGHEST_PROTOCOL))
         child.stdin.close()
