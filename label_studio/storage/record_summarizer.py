@@ -150,6 +150,8 @@ def summarize_all(folder, task_ids, elsewhere, digest):
 
 
 def main():
+    import gc
+    gc.disable()  # a short life making no garbage cycles: the collections would be all cost
     folder, raw_ids, elsewhere, digest_name = pickle.loads(sys.stdin.buffer.read())
     task_ids = array("q")
     task_ids.frombytes(raw_ids)
