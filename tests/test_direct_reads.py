@@ -33,7 +33,7 @@ def read_direct(paths):
 
 
 def test_many_files_come_back_in_order_with_their_stamps(tmp_path):
-    sizes = [(index * 37) % 3000 for index in range(1500)]
+    sizes = [(index * 37) % 3000 for index in range(800)]
     paths = make_files(tmp_path, sizes)
     assert read_direct(paths) == [record_files.read_or_none(path) for path in paths]
 
@@ -57,7 +57,7 @@ def test_the_order_asked_is_kept_whatever_it_is(tmp_path):
 
 
 def test_giving_up_half_way_closes_every_file(tmp_path):
-    paths = make_files(tmp_path, [200] * 2000)
+    paths = make_files(tmp_path, [200] * 900)
     before = len(os.listdir("/proc/self/fd"))
     threads = threading.active_count()
     reading = direct_reads.read_all(paths, record_files.read_or_none)
@@ -112,3 +112,18 @@ def test_a_file_that_changes_after_it_was_opened_is_read_again(tmp_path, monkeyp
     got = read_direct(paths)
     assert got == [record_files.read_or_none(path) for path in paths]
     assert [len(r[0]) for r in got[:6]] == [150, 100, 100, 100, 100, 150]
+
+
+def test_reads_whose_fate_is_unknown_are_read_again_the_ordinary_way(tmp_path, monkeypatch):
+    paths = make_files(tmp_path, [100 + index for index in range(500)])
+    real_reap = direct_reads._Ring.reap
+    calls = []
+
+    def reap_failing_once_under_way(ring, at_least):
+        calls.append(at_least)
+        if len(calls) == 3:
+            raise OSError(14, "io_getevents")
+        return real_reap(ring, at_least)
+    monkeypatch.setattr(direct_reads._Ring, "reap", reap_failing_once_under_way)
+    assert read_direct(paths) == [record_files.read_or_none(path) for path in paths]
+    assert len(calls) == 3  # after the failure, no more direct reads

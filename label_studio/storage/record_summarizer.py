@@ -9,9 +9,11 @@ summarizing it with the very code the parent uses (record_summary.py), while the
 scans tasks.json. A share whose child failed is summarized by the parent, as before.
 
 Measured at 1M tasks / 200k records (`python benchmarks/bench_core.py`): the first open went
-from 13.8 to 7.6-9.3 s with a cold page cache, 5.8 to 3.7-4.1 s with a warm one. What is left
-cold is mostly the kernel's: a cold read of a small file costs ~47 us of system CPU on the
-2-core test machine (9.5 s of CPU for 200k files), whatever the number of threads.
+from 13.8 to 7.6-9.3 s with a cold page cache, 5.8 to 3.7-4.1 s with a warm one. Cold, a
+read through the page cache cost ~47 us of system CPU per file on the 2-core test machine;
+the children now read the records directly, in inode order (direct_reads.py), and the
+cold first open takes 4.8 s. What is left is CPU on both cores: opening 200k files (the
+inodes and directory blocks, ~10 us each), the records' parsing, and the tasks.json scan.
 
 Protocol: the parent writes one pickle on the child's stdin and closes it: (folder, task ids
 as int64 bytes, {task id: path} of the records not at <folder>/<id>.json, the digest
