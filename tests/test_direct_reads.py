@@ -127,3 +127,9 @@ def test_reads_whose_fate_is_unknown_are_read_again_the_ordinary_way(tmp_path, m
     monkeypatch.setattr(direct_reads._Ring, "reap", reap_failing_once_under_way)
     assert read_direct(paths) == [record_files.read_or_none(path) for path in paths]
     assert len(calls) == 3  # after the failure, no more direct reads
+
+
+def test_aio_calls_that_are_refused_leave_the_reads_to_the_caller(tmp_path, monkeypatch):
+    paths = make_files(tmp_path, [10] * 20)
+    monkeypatch.setattr(direct_reads._Ring, "submit", lambda ring, first, files: 0)
+    assert direct_reads.read_all(paths, record_files.read_or_none) is None

@@ -47,27 +47,39 @@ def available():
 
 def read_all(paths, read_ordinary):
     """(bytes, stamp) or None per path, in order, as `read_ordinary(path)` gives them; None
-    (nothing read) when this kind of reading cannot be set up here."""
-    if not available() or not paths or not _direct_supported(paths):
+    (nothing read) when this kind of reading cannot be had here."""
+    if not available() or not paths:
         return None
     try:
         batch = _batch_size()
         ring = _Ring(batch)
     except (OSError, ValueError, AttributeError):
         return None
+    if not _works(ring, paths):
+        ring.close()
+        return None
     return _read(paths, read_ordinary, ring, batch)
 
 
-def _direct_supported(paths):
-    """Whether the file system takes O_DIRECT opens (one of the first files is tried)."""
+def _works(ring, paths):
+    """Whether one of the first files reads directly, whole: the file system takes O_DIRECT
+    opens (not all do) and the AIO calls are allowed (a sandbox may refuse them)."""
     for path in paths[:8]:
         try:
-            os.close(_open_direct(path))
-            return True
+            fd = _open_direct(path)
         except FileNotFoundError:
             continue
-        except OSError:  # EINVAL: a file system without direct reads
+        except OSError:  # EINVAL: no direct reads on this file system
             return False
+        try:
+            size = os.fstat(fd).st_size
+            if size >= SLOT:
+                continue
+            return ring.submit(0, [(fd, size)]) == 1 and ring.reap(1) == [(0, size)]
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
     return False
 
 
