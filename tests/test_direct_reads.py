@@ -133,3 +133,12 @@ def test_aio_calls_that_are_refused_leave_the_reads_to_the_caller(tmp_path, monk
     paths = make_files(tmp_path, [10] * 20)
     monkeypatch.setattr(direct_reads._Ring, "submit", lambda ring, first, files: 0)
     assert direct_reads.read_all(paths, record_files.read_or_none) is None
+
+
+def test_reads_meant_for_the_page_cache_never_go_direct(tmp_path, monkeypatch):
+    monkeypatch.setattr(record_files, "SLOW_READ_SECONDS", 0.0)  # every read counts as cold
+    monkeypatch.setattr(record_files, "READ_PROBE", 3)
+    monkeypatch.setattr(direct_reads, "read_all", lambda paths, read_ordinary: 1 / 0)
+    paths = make_files(tmp_path, [300] * 40)
+    got = list(record_files.read_all(paths, direct=False))
+    assert got == [record_files.read_or_none(path) for path in paths]

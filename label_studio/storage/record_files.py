@@ -41,12 +41,12 @@ def _read_chunk(paths):
     return [read_or_none(path) for path in paths]
 
 
-def read_all(paths):
+def read_all(paths, direct=True):
     """(bytes, stamp) or None per path, in order. When the first reads show the files come
     from the disk rather than the page cache, the rest are read directly, many to a device
-    request (direct_reads.py), or where that cannot be had, by a few threads, a chunk each,
-    so the waits on the device overlap; from the cache, threads would only contend for the
-    interpreter lock."""
+    request (direct_reads.py: `direct`, for files read once, since it leaves them out of the
+    cache), or by a few threads, a chunk each, so the waits on the device overlap; from the
+    cache, threads would only contend for the interpreter lock."""
     started = time.perf_counter()
     yield from _read_chunk(paths[:READ_PROBE])
     rest = paths[READ_PROBE:]
@@ -55,9 +55,13 @@ def read_all(paths):
     if time.perf_counter() - started < SLOW_READ_SECONDS * READ_PROBE:
         yield from map(read_or_none, rest)
         return
-    from . import direct_reads  # here: record_reader.py imports this file as a script
-    direct = direct_reads.read_all(rest, read_or_none)
-    yield from _read_in_threads(rest) if direct is None else direct
+    reading = _read_directly(rest) if direct else None
+    yield from _read_in_threads(rest) if reading is None else reading
+
+
+def _read_directly(paths):
+    from . import direct_reads  # not above: record_reader.py imports this file as a script
+    return direct_reads.read_all(paths, read_or_none)
 
 
 def _read_in_threads(paths):

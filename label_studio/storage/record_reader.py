@@ -4,7 +4,9 @@ An export reads one completions record per completed task: at 200k tasks, open, 
 and close cost ~1.1 s of system calls, on the core that also parses and converts. Threads
 cannot take that share (each call must win the GIL back from the converting thread), so a
 child Python process (this file run as a script: stdlib only, started in ~20 ms) reads the
-files in the order given and streams back their bytes and stamps, on the second core.
+files in the order given and streams back their bytes and stamps, on the second core. From a
+cold disk it reads with threads (record_files.read_all), not directly: exports come in runs,
+and the next one finds the records in the page cache.
 
 The caller checks every stamp against what it knows (a record changed since is read again
 by the caller); the reader only saves the reading, never decides what a record says.
@@ -18,6 +20,7 @@ import os
 import subprocess
 import sys
 from array import array
+from itertools import islice
 
 CHUNK = 256
 PIPE_SIZE = 1 << 20
@@ -137,17 +140,18 @@ class RecordReader:
 def _serve(folder, task_ids, elsewhere, out):
     # run as a script without the package (-I -S): its stdlib-only reader, by file
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from record_files import read_with_stamp
-    for start_at in range(0, len(task_ids), CHUNK):
+    from record_files import read_all
+    paths = [elsewhere.get(task_id) or f"{folder}{os.sep}{task_id}.json" for task_id in task_ids]
+    # from a cold disk, by threads into the page cache: a next export reads from there
+    reads = read_all(paths, direct=False)
+    for start_at in range(0, len(paths), CHUNK):
         meta = array("q")
         datas = []
-        for task_id in task_ids[start_at:start_at + CHUNK]:
-            path = elsewhere.get(task_id) or f"{folder}{os.sep}{task_id}.json"
-            try:
-                data, stamp = read_with_stamp(path)
-            except OSError:
+        for read in islice(reads, CHUNK):
+            if read is None:
                 meta.extend((-1, 0, 0, 0))
                 continue
+            data, stamp = read
             meta.extend((len(data), *stamp))
             datas.append(data)
         out.write((len(meta) // 4).to_bytes(8, "little"))
