@@ -7,6 +7,8 @@ user's uploads are (COCO+img: COCO with every image in the zip). The images are 
 distinct files generated once with Pillow and hard-linked per task, so building is fast.
 Then, in a fresh process per format, it opens the project and measures:
   - iterate: reading every task through Project.iter_tasks alone (the floor for any format);
+    with --cold, the page cache is dropped first (as root), so this is the first pass over
+    the records after a reboot;
   - export: exporting.export_project, the work behind GET /api/project/export (zip kept in
     export/, fsynced), best of the runs;
   - cpu: processor seconds of the export (its process and the zip writer it starts) in the
@@ -22,6 +24,7 @@ JSON <= 2 s, COCO <= 3 s, COCO+img <= 12 s) with OK/MISS; the script exits 0.
     python benchmarks/bench_export.py --quick         # 2k smoke run
     python benchmarks/bench_export.py --sizes 20000 --runs 5 --workdir /tmp/lse
     python benchmarks/bench_export.py --formats COCO+img   # only COCO with the images
+    python benchmarks/bench_export.py --sizes 200000 --formats JSON --cold --workdir /tmp/lse
 """
 import argparse
 import json
@@ -205,6 +208,8 @@ def main():
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--formats", nargs="+", default=[name for name, _, _ in RUNS],
                         choices=[name for name, _, _ in RUNS], help="which exports to measure")
+    parser.add_argument("--cold", action="store_true",
+                        help="drop the page cache before each format (needs root)")
     parser.add_argument("--child", nargs=2, metavar=("PROJECT", "FORMAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -219,7 +224,12 @@ def main():
     try:
         for size in sizes:
             for name, export_format, kind in (run for run in RUNS if run[0] in args.formats):
-                figures = run_child(project_path(workdir, size, kind), export_format, args.runs)
+                path = project_path(workdir, size, kind)
+                if args.cold:
+                    os.sync()
+                    if not write_kernel_knob("/proc/sys/vm/drop_caches", "3\n"):
+                        print("  (--cold: cannot drop the page cache, not root)")
+                figures = run_child(path, export_format, args.runs)
                 if figures is None:
                     print(f"{size:>8} {name:8} failed")
                     continue
