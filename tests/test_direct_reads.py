@@ -102,8 +102,8 @@ def test_a_file_that_changes_after_it_was_opened_is_read_again(tmp_path, monkeyp
     paths = make_files(tmp_path, [100] * 300)
     real_open_batch = direct_reads._open_batch
 
-    def open_then_someone_writes(batch):
-        opened = real_open_batch(batch)
+    def open_then_someone_writes(batch, read_ordinary):
+        opened = real_open_batch(batch, read_ordinary)
         for path in batch[::5]:
             with open(path, "ab") as f:
                 f.write(b"+" * 50)

@@ -146,25 +146,32 @@ class _Ring:
         self.buffers.close()
 
 
-def _open_batch(paths):
-    """Per path: (fd, stamp) opened for a direct read, or ("read", what read_ordinary gives)
-    when it must be read the ordinary way, or None to read it so later."""
+class _ReadAlready:
+    """What read_ordinary gave for a file that an opener thread read itself."""
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _open_batch(paths, read_ordinary):
+    """Per path: (fd, stamp) opened for a direct read, or a _ReadAlready of a file read the
+    ordinary way here, beside the submitting thread: one gone, too large for its slot, or on
+    a file system without O_DIRECT."""
     opened = []
     for path in paths:
         try:
             fd = _open_direct(path)
         except OSError:
-            opened.append(None)
+            opened.append(_ReadAlready(read_ordinary(path)))
             continue
         try:
             st = os.fstat(fd)
         except OSError:
+            st = None
+        if st is None or st.st_size >= SLOT:
             os.close(fd)
-            opened.append(None)
-            continue
-        if st.st_size >= SLOT:
-            os.close(fd)
-            opened.append(None)
+            opened.append(_ReadAlready(read_ordinary(path)))
             continue
         opened.append((fd, (st.st_ino, st.st_mtime_ns, st.st_size)))
     return opened
@@ -183,7 +190,8 @@ def _open_direct(path):
 def _read(paths, read_ordinary, ring, batch):
     batches = [paths[at:at + batch] for at in range(0, len(paths), batch)]
     pool = ThreadPoolExecutor(OPEN_THREADS, thread_name_prefix="direct-open")
-    opening = [pool.submit(_open_batch, part) for part in batches[:OPEN_AHEAD]]
+    opening = [pool.submit(_open_batch, part, read_ordinary)
+               for part in batches[:OPEN_AHEAD]]
     flight = []  # (batch index, slot base, opened) in submission order
     done = {}    # slot -> read result
     try:
@@ -191,9 +199,10 @@ def _read(paths, read_ordinary, ring, batch):
             opened = opening[index].result()
             opening[index] = None
             if index + OPEN_AHEAD < len(batches):
-                opening.append(pool.submit(_open_batch, batches[index + OPEN_AHEAD]))
+                opening.append(pool.submit(_open_batch, batches[index + OPEN_AHEAD],
+                                           read_ordinary))
             base = (index % IN_FLIGHT) * batch
-            files = [(entry[0], entry[1][2]) for entry in opened if entry is not None]
+            files = [(entry[0], entry[1][2]) for entry in opened if entry.__class__ is tuple]
             taken = ring.submit(base, files) if files else 0
             flight.append((index, base, opened, taken))
             if len(flight) == IN_FLIGHT:
@@ -228,8 +237,8 @@ def _finish(entry, batches, ring, done, read_ordinary):
     results = []
     slot = base
     for path, opened_one in zip(batches[index], opened):
-        if opened_one is None:
-            results.append(read_ordinary(path))
+        if opened_one.__class__ is _ReadAlready:
+            results.append(opened_one.value)
             continue
         stamp = opened_one[1]
         got = done.pop(slot, None) if slot < base + taken else None
@@ -250,7 +259,7 @@ class _RingBroken(Exception):
 
 def _close_all(opened):
     for entry in opened:
-        if entry is not None:
+        if entry.__class__ is tuple:
             try:
                 os.close(entry[0])
             except OSError:
