@@ -127,7 +127,9 @@ class CompletionsDir(Storage):
                     (path != self.paths.get(task_id) for task_id, path in zip(found, paths)),
                     dtype=bool, count=len(found))
             # in inode order: from a cold disk, the reads of files made one after another
-            # merge into few device requests (direct_reads.py)
+            # merge into few device requests (direct_reads.py). Where direct reads cannot
+            # be had, the read threads do a little worse in this order than in the folder's
+            # (200k records: 7.0-8.1 s against 6.4 s)
             picked = np.flatnonzero(is_stale)
             picked = picked[np.argsort(inodes[picked], kind="stable")].tolist()
             stale = [(task_id, paths[at]) for task_id, at in zip(ids[picked].tolist(), picked)]

@@ -101,7 +101,6 @@ class _Ring:
         self._libc.syscall.restype = ctypes.c_long
         self._setup, self._destroy, self._getevents, self._submit = \
             _SYSCALLS[platform.machine()]
-        self.batch = batch
         count = IN_FLIGHT * batch
         self.buffers = mmap.mmap(-1, SLOT * count)  # page aligned, as O_DIRECT wants
         base = self._base = ctypes.addressof(ctypes.c_char.from_buffer(self.buffers))
@@ -192,7 +191,7 @@ def _read(paths, read_ordinary, ring, batch):
     pool = ThreadPoolExecutor(OPEN_THREADS, thread_name_prefix="direct-open")
     opening = [pool.submit(_open_batch, part, read_ordinary)
                for part in batches[:OPEN_AHEAD]]
-    flight = []  # (batch index, slot base, opened) in submission order
+    flight = []  # (batch index, slot base, opened, reads taken) in submission order
     done = {}    # slot -> read result
     try:
         for index in range(len(batches)):
