@@ -14,7 +14,7 @@ import numpy as np
 from .. import jsonio
 from ..column_map import NONE
 from . import record_files, record_reader, record_summarizer, summary_cache
-from .base import Storage
+from .base import Storage, is_id_text
 from .files import (TEMP_MARK, SpareFiles, atomic_write, fsync_path, remove_file, remove_if_stale,
                     stamp)
 from .record_summary import Summary, summarize, summarize_read
@@ -26,8 +26,7 @@ def _task_id(name):
     if not name.endswith(".json") or name.startswith(TEMP_MARK):
         return None
     stem = name[:-5]
-    # ASCII digits only: "².json" is a digit to isdigit() but no number to int()
-    return int(stem) if stem.isascii() and stem.isdigit() else None
+    return int(stem) if is_id_text(stem) else None
 
 
 CACHE_AFTER_READS = 200

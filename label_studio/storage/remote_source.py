@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .. import jsonio
 from ..errors import ValidationError
-from .base import Storage, StorageError, list_prefix
+from .base import Storage, StorageError, is_id_text, list_prefix
 from .keymap import KeyMap
 from .registry import open_client, storage_type
 from .tasks_json import TasksJson
@@ -90,8 +90,7 @@ class RemoteSource(Storage):
 
     def ids(self):
         if self.is_redis:
-            return sorted(int(i.key) for i in self.client.list("")
-                          if i.key.isascii() and i.key.isdigit())
+            return sorted(int(i.key) for i in self.client.list("") if is_id_text(i.key))
         return sorted(self.keymap.present())
 
     def get(self, task_id):
@@ -176,7 +175,7 @@ class RemoteSource(Storage):
 
     def _collect_redis(self, tasks, label_config):
         names = [info.key for info in self.client.list("")]
-        ids = {int(name): name for name in names if name.isascii() and name.isdigit()}
+        ids = {int(name): name for name in names if is_id_text(name)}
         changes = SourceChanges(removed=[i for i in tasks if i not in ids])
         values = self.client.read_many(list(ids.values()))
         for task_id, name in ids.items():

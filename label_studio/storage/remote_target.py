@@ -11,7 +11,7 @@ taken from the key's last segment or the record's `id`.
 import os
 
 from .. import jsonio
-from .base import Storage, join_key, list_prefix
+from .base import Storage, is_id_text, join_key, list_prefix
 from .files import atomic_write, read_bytes, stamp
 from .keymap import KeyMap
 from .registry import open_client, storage_type
@@ -87,7 +87,7 @@ class RemoteTarget(Storage):
 
     def ids(self):
         names = (info.key.rsplit("/", 1)[-1] for info in self._listing())
-        return sorted({int(name) for name in names if name.isascii() and name.isdigit()})
+        return sorted({int(name) for name in names if is_id_text(name)})
 
     def get(self, task_id):
         raw = self.client.read(self.key_for(task_id))
@@ -123,7 +123,7 @@ class RemoteTarget(Storage):
         unknown = []
         for info in self._listing():
             name = info.key.rsplit("/", 1)[-1]
-            task_id = int(name) if name.isascii() and name.isdigit() else None
+            task_id = int(name) if is_id_text(name) else None
             if task_id is None:
                 unknown.append(info.key)
             elif task_id not in local_ids and task_id not in pending:
@@ -153,7 +153,7 @@ def _read_pending(path):
         value = {}
     if not isinstance(value, dict):
         return {}
-    return {int(k): v for k, v in value.items() if k.isascii() and k.isdigit() and v in (PUT, DELETE)}
+    return {int(k): v for k, v in value.items() if is_id_text(k) and v in (PUT, DELETE)}
 
 
 def _record(raw):
