@@ -13,6 +13,8 @@ import socket
 import sys
 import threading
 
+from .cpu_affinity import threads_started_on_one_cpu
+
 log = logging.getLogger(__name__)
 
 MAX_PORT_TRIES = 1000
@@ -73,8 +75,9 @@ def _serve_until_signalled(server):
                     if signal.getsignal(number) is not signal.SIG_IGN}
     # blocked before any server thread exists, so every thread inherits the mask
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-    server.prepare()
-    threading.Thread(target=server.serve, name="http-accept", daemon=True).start()
+    with threads_started_on_one_cpu():
+        server.prepare()  # starts the worker threads
+        threading.Thread(target=server.serve, name="http-accept", daemon=True).start()
     signal.sigwait(stop_signals)
     stopper = threading.Thread(target=server.stop, name="http-stop", daemon=True)
     stopper.start()

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 from . import zipstream
+from ..cpu_affinity import on_every_cpu
 
 BATCH_WEIGHT = 1024 * 1024   # operations sent at a time: their bytes, or OP_WEIGHT each
 OP_WEIGHT = 16 * 1024
@@ -27,9 +28,11 @@ def start(path, date_time, spool_dir, level):
         return None
     stamp = ",".join(str(part) for part in date_time[:6])
     try:
-        child = subprocess.Popen(
-            [sys.executable, "-I", "-S", zipstream.__file__, path, spool_dir or "", str(level),
-             stamp], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        with on_every_cpu():
+            child = subprocess.Popen(
+                [sys.executable, "-I", "-S", zipstream.__file__, path, spool_dir or "",
+                 str(level), stamp],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except OSError:
         return None
     return ZipProcess(child)

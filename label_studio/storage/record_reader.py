@@ -43,9 +43,11 @@ def start_child(argv, request, widen=False):
     """A child process started with `argv`, given the pickle of `request` on its stdin (then
     closed), its stdout a pipe (`widen`: a larger one); None when it cannot be started."""
     import pickle
+    from ..cpu_affinity import on_every_cpu  # here: this file also runs as the child's script
     try:
-        child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL)
+        with on_every_cpu():
+            child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL)
     except OSError:
         return None
     if widen:

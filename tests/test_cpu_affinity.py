@@ -1,0 +1,100 @@
+"""The server's request threads run on one CPU; the child processes it starts, on all."""
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+import requests
+
+from label_studio import cpu_affinity
+from label_studio.storage.record_reader import start_child, stop_child
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs a process allowed on two CPUs or more")
+
+PRINT_CPUS = "import os, sys; sys.stdin.buffer.read(); print(sorted(os.sched_getaffinity(0)))"
+
+
+@pytest.fixture(autouse=True)
+def switched_on(monkeypatch):
+    monkeypatch.delenv(cpu_affinity.ENV_SWITCH, raising=False)
+
+
+def cpus_of_new_thread():
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(os.sched_getaffinity(0)))
+    thread.start()
+    thread.join()
+    return seen[0]
+
+
+def child_cpus(argv_code=PRINT_CPUS):
+    child = start_child([sys.executable, "-c", argv_code], request=None)
+    try:
+        return set(eval(child.stdout.read()))
+    finally:
+        stop_child(child)
+
+
+def test_threads_started_in_the_block_share_one_cpu_and_the_caller_is_restored():
+    every = os.sched_getaffinity(0)
+    with cpu_affinity.threads_started_on_one_cpu():
+        inside = cpus_of_new_thread()
+    assert len(inside) == 1 and inside <= every
+    assert os.sched_getaffinity(0) == every
+    assert cpus_of_new_thread() == every
+
+
+def test_children_of_a_one_cpu_thread_run_on_every_cpu():
+    every = os.sched_getaffinity(0)
+    seen = {}
+
+    def pinned_thread():
+        seen["thread"] = os.sched_getaffinity(0)
+        seen["child"] = child_cpus()
+        completed = subprocess.run([sys.executable, "-c", PRINT_CPUS], input=b"",
+                                   capture_output=True, check=True)
+        seen["plain child"] = set(eval(completed.stdout))
+
+    with cpu_affinity.threads_started_on_one_cpu():
+        thread = threading.Thread(target=pinned_thread)
+        thread.start()
+    thread.join()
+    assert len(seen["thread"]) == 1
+    assert seen["child"] == every
+    assert seen["plain child"] == seen["thread"]  # what start_child undoes
+
+
+def test_switched_off_by_the_environment(monkeypatch):
+    monkeypatch.setenv(cpu_affinity.ENV_SWITCH, "0")
+    every = os.sched_getaffinity(0)
+    with cpu_affinity.threads_started_on_one_cpu():
+        assert cpus_of_new_thread() == every
+
+
+def _thread_cpus(pid):
+    """{thread id: allowed CPUs as /proc lists them} of a live process."""
+    found = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+        except FileNotFoundError:
+            continue
+        found[int(tid)] = status["Cpus_allowed_list"].strip()
+    return found
+
+
+def test_live_server_request_threads_share_one_cpu(live_server):
+    every = os.sched_getaffinity(0)
+    requests.post(live_server.url + "/api/project/import", json=[{"text": "a"}], timeout=10)
+    pid = live_server.process.pid
+    threads = _thread_cpus(pid)
+    main = threads.pop(pid)
+    single = [cpus for cpus in threads.values() if cpus.isdigit()]
+    # cheroot's 8 workers and the accepting thread, on the same CPU
+    assert len(single) >= 9 and len(set(single)) == 1, threads
+    assert int(single[0]) in every
+    assert not main.isdigit(), main  # the main thread is left as it was
