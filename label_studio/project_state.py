@@ -236,6 +236,7 @@ class ProjectState:
                 folders = self._folders_to_sync = set()
                 files = self._files_to_sync = []  # descriptors of the records written
                 yield from self._locked_write()
+                kept = self._kept_folder()
             if files:
                 self.completions.spares.make()  # for a later writer, out of the lock
             for fd in files:
@@ -244,7 +245,18 @@ class ProjectState:
             for fd in files:
                 os.close(fd)
         for folder in folders:
-            fsync_path(folder)
+            if kept is not None and folder == self.completions.path:
+                os.fsync(kept)
+            else:
+                fsync_path(folder)
+
+    def _kept_folder(self):
+        """completions/ kept open, when the stamp taken after this write's renames shows it
+        is still the folder there; else None."""
+        folder_stamp = self._stamps.get("dir")
+        if folder_stamp is None or self.completions.path not in self._folders_to_sync:
+            return None
+        return self.completions.kept_folder.descriptor(folder_stamp[0])
 
     def _locked_write(self):
         """The body of writing() under the lock (a generator, as the context manager)."""

@@ -55,8 +55,10 @@ def serve(app, host, port, debug=False, ssl_context=None):
                 ssl_context=ssl_context)
         return
     from cheroot import wsgi
+    from .response_writes import OneSendConnection
     server = wsgi.Server((host, port), app, numthreads=THREADS, server_name="label-studio",
                          request_queue_size=64, shutdown_timeout=1)
+    server.ConnectionClass = OneSendConnection
     if ssl_context:
         from cheroot.ssl.builtin import BuiltinSSLAdapter
         server.ssl_adapter = BuiltinSSLAdapter(*ssl_context)

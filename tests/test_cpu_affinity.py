@@ -89,7 +89,7 @@ def _thread_cpus(pid):
 
 def test_live_server_request_threads_share_one_cpu(live_server):
     every = os.sched_getaffinity(0)
-    requests.post(live_server.url + "/api/project/import", json=[{"text": "a"}], timeout=10)
+    requests.post(live_server.url + "/api/project/import", json=[{"image": "a"}], timeout=10)
     pid = live_server.process.pid
     threads = _thread_cpus(pid)
     main = threads.pop(pid)

@@ -104,3 +104,18 @@ def test_completions_folder_removed_by_hand_is_made_again(client, project_dir):
     with open(os.path.join(folder, "0.json")) as f:
         assert [c["id"] for c in json.load(f)["completions"]] == [r.get_json()["id"]]
     assert client.get("/api/tasks/0").get_json()["completions"][0]["id"] == r.get_json()["id"]
+
+
+def test_completions_folder_swapped_by_hand_gets_the_next_records(client, project_dir):
+    client.post("/api/project/import", json=[{"image": "a"}, {"image": "b"}])
+    first = client.post("/api/tasks/0/completions", json={"result": []})
+    assert first.status_code == 201  # the server now keeps completions/ open
+    folder = os.path.join(project_dir, "completions")
+    os.rename(folder, os.path.join(project_dir, "completions.old"))
+    os.mkdir(folder)
+    r = client.post("/api/tasks/1/completions", json={"result": []})
+    assert r.status_code == 201
+    assert os.listdir(folder) == ["1.json"]
+    assert os.listdir(os.path.join(project_dir, "completions.old")) == ["0.json"]
+    assert client.get("/api/tasks/1").get_json()["completions"][0]["id"] == r.get_json()["id"]
+    assert not client.get("/api/tasks/0").get_json().get("completions")  # it went with the old one

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from label_studio.storage.files import (ProjectLock, TEMP_MARK, atomic_extend_object,
-                                        atomic_write)
+from label_studio.storage.files import (KeptFolder, ProjectLock, StateFile, TEMP_MARK,
+                                        atomic_extend_object, atomic_write)
 
 
 def test_atomic_write_replaces_and_leaves_no_temp_files(tmp_path):
@@ -65,3 +65,33 @@ def test_lock_keeps_a_second_process_out(tmp_path):
     holder.wait()
     assert holder.returncode == 0
     assert waited > 0.3  # we got the lock only after the other process let it go
+
+
+def test_state_file_removed_by_hand_is_made_again_at_its_path(tmp_path):
+    state = StateFile(str(tmp_path))
+    state.read()
+    state.write({"completions_gen": 1})
+    os.unlink(tmp_path / ".ls-state.json")
+    assert state.read() == {}  # the read notices the removal...
+    state.write({"completions_gen": 2})  # ...so the write after it lands at the path
+    assert json.loads((tmp_path / ".ls-state.json").read_text()) == {"completions_gen": 2}
+    assert state.read() == {"completions_gen": 2}
+    state.close()
+
+
+def test_kept_folder_is_given_only_for_the_folder_it_was_opened_on(tmp_path):
+    folder = tmp_path / "completions"
+    folder.mkdir()
+    kept = KeptFolder(str(folder))
+    ino = os.stat(folder).st_ino
+    fd = kept.descriptor(ino)
+    assert fd is not None and os.fstat(fd).st_ino == ino
+    assert kept.descriptor(ino) == fd  # kept, not opened again
+    os.fsync(fd)
+    folder.rename(tmp_path / "old")
+    folder.mkdir()
+    new_ino = os.stat(folder).st_ino
+    assert new_ino != ino
+    assert kept.descriptor(new_ino) is None  # another folder now: fsync that one by name
+    kept.close()
+    assert KeptFolder(str(tmp_path / "missing")).descriptor(ino) is None

@@ -15,7 +15,7 @@ from .. import jsonio
 from ..column_map import NONE
 from . import record_files, record_reader, record_summarizer, summary_cache
 from .base import Storage, is_id_text
-from .files import (TEMP_MARK, SpareFiles, atomic_write, fsync_path, remove_file, remove_if_stale,
+from .files import (TEMP_MARK, KeptFolder, SpareFiles, atomic_write, fsync_path, remove_file, remove_if_stale,
                     stamp)
 from .record_summary import Summary, summarize, summarize_read
 
@@ -52,6 +52,7 @@ class CompletionsDir(Storage):
         # made in the project folder: one made in completions/ would change its stamp, which
         # tells other processes that records came or went
         self.spares = SpareFiles(project_dir)
+        self.kept_folder = KeptFolder(self.path)
 
     def dir_stamp(self):
         return stamp(self.path)

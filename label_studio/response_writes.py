@@ -1,0 +1,82 @@
+"""cheroot's connection and request, sending a response's head and first body bytes at once.
+
+cheroot sends the status line and headers in one system call and the body in another, each
+after a poll() for the socket's timeout. A completion POST's answer then costs four system
+calls, and every system call lets another request thread take the GIL. Here the head waits
+in the socket writer's buffer and leaves with the first body bytes (or alone, at the end of
+a response without a body). Interim answers (100 Continue) and cheroot's own error pages are
+written as before. The Date header is formatted once a second instead of for every response.
+"""
+import email.utils
+import time
+
+from cheroot.makefile import StreamWriter
+from cheroot.server import HTTPConnection, HTTPRequest
+
+
+class HeadHoldingWriter(StreamWriter):
+    """A socket writer that can keep the next write back until the one after it."""
+
+    _hold = False
+
+    def hold_next(self):
+        self._hold = True
+
+    def write(self, data):
+        if self._hold:
+            self._hold = False
+            with self._write_lock:
+                self._write_buf.extend(data)
+            self.bytes_written += len(data)
+            return len(data)
+        return super().write(data)  # sends what was held, then `data`
+
+    def release(self):
+        """Sends whatever is held."""
+        self._hold = False
+        if self._write_buf:
+            with self._write_lock:
+                self._flush_unlocked()
+
+
+class _DateHeader:
+    def __init__(self):
+        self._second = None
+        self._value = b""
+
+    def now(self):
+        second = int(time.time())
+        if second != self._second:
+            self._value = email.utils.formatdate(second, usegmt=True).encode("ascii")
+            self._second = second
+        return self._value
+
+
+_date = _DateHeader()
+
+
+class OneSendRequest(HTTPRequest):
+    def ensure_headers_sent(self):
+        if not self.sent_headers:
+            if not any(name.lower() == b"date" for name, _ in self.outheaders):
+                self.outheaders.append((b"Date", _date.now()))
+            if isinstance(self.conn.wfile, HeadHoldingWriter):
+                self.conn.wfile.hold_next()
+        super().ensure_headers_sent()
+
+    def respond(self):
+        super().respond()
+        if isinstance(self.conn.wfile, HeadHoldingWriter):
+            self.conn.wfile.release()
+
+
+class OneSendConnection(HTTPConnection):
+    RequestHandlerClass = OneSendRequest
+
+    def __init__(self, server, sock, makefile=None):
+        if makefile is None:
+            super().__init__(server, sock)
+        else:
+            super().__init__(server, sock, makefile)
+        if type(self.wfile) is StreamWriter:  # not a writer of another kind (pyOpenSSL's)
+            self.wfile = HeadHoldingWriter(sock, "wb", self.wbufsize)
