@@ -5,9 +5,9 @@ call (about 30 for a completion POST). When the threads are spread over two CPUs
 wakes a thread on the other CPU: an inter-processor interrupt and a context switch, which a
 virtual machine pays dearly for. Kept on one CPU, a turn is a switch on the same CPU, and
 the threads lose nothing they had: the GIL lets only one of them run Python at a time.
-Measured with 4 clients posting completions to a 100k-task project on 2 cores, alternating
-runs: 632 -> 773 req/s on average, server CPU per POST 1.7 -> 1.3 ms (vmstat: about 50
-context switches per POST when spread).
+Measured with 4 clients posting completions to a 100k-task project on 2 cores, 9 runs each
+way, alternating: 811 -> 956 req/s on average, server CPU per POST 1.2 -> 0.95 ms (vmstat
+counted about 50 context switches per POST with the threads spread).
 
 Child processes (the record readers and summarizers, the zip writer) do work of their own
 and are started on every CPU the process may use. LABEL_STUDIO_ONE_CPU=0 turns this off.

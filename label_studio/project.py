@@ -124,8 +124,9 @@ class Project(ProjectState):
         """`record`: the task's completions record when the caller read it (None: none)."""
         if task is None:
             task = self.tasks[task_id]
+        summary = False
         if record is False:
-            record = self._read_record(task_id)
+            record, summary = self._read_record_and_summary(task_id)
         completions = record.get("completions") if record else None
         if not completions or not isinstance(completions, list):
             return self._with_data_key(dict(task))
@@ -135,21 +136,25 @@ class Project(ProjectState):
         view["id"] = task_id
         view["predictions"] = task.get("predictions") or []
         if listing:
-            summary = self.completions.summaries.get(task_id)
+            if summary is False:
+                summary = self.completions.summaries.get(task_id)
             view["completed_at"] = format_completed_at(summary.completed_at if summary else None)
             view["has_cancelled_completions"] = summary.cancelled if summary else 0
         return self._with_data_key(view)
 
     def _read_record(self, task_id):
         """The completions record on disk now, or None; the index follows what was read."""
+        return self._read_record_and_summary(task_id)[0]
+
+    def _read_record_and_summary(self, task_id):
+        """_read_record(), and the task's summary after it (or None)."""
         before = self.completions.summaries.get(task_id)
         if before is None:
-            return None
-        record = self.completions.read(task_id)
-        after = self.completions.summaries.get(task_id)
-        if after != before:  # each get() makes a new Summary: compare what they hold
+            return None, None
+        record, after = self.completions.read_known(task_id, before)
+        if after is not before:
             self.index.set_summary(task_id, after)
-        return record
+        return record, after
 
     def view_of(self, task_id):
         """_task_view for other packages (data_manager/); call inside reading()."""

@@ -119,3 +119,23 @@ def test_completions_folder_swapped_by_hand_gets_the_next_records(client, projec
     assert os.listdir(os.path.join(project_dir, "completions.old")) == ["0.json"]
     assert client.get("/api/tasks/1").get_json()["completions"][0]["id"] == r.get_json()["id"]
     assert not client.get("/api/tasks/0").get_json().get("completions")  # it went with the old one
+
+
+def test_hand_edited_completion_time_shows_in_the_listing_that_reads_it(client, project_dir):
+    client.post("/api/project/import", json=[{"image": "a"}, {"image": "b"}])
+    for task_id in (0, 1):
+        assert client.post(f"/api/tasks/{task_id}/completions",
+                           json={"result": []}).status_code == 201
+    page = "/api/tasks?page=1&page_size=10&order=-completed_at"
+    path = os.path.join(project_dir, "completions", "0.json")
+    # the folder's stamp does not change on an edit in place: only a read of the file sees it
+    for created_at, year, order in ((946771200, "2000", [1, 0]), (4102531200, "2100", [0, 1])):
+        with open(path) as f:
+            record = json.load(f)
+        record["completions"][0]["created_at"] = created_at
+        with open(path, "r+") as f:
+            f.write(json.dumps(record))
+            f.truncate()
+        listed = {t["id"]: t for t in client.get(page).get_json()}
+        assert listed[0]["completed_at"].startswith(year)
+        assert [t["id"] for t in client.get(page).get_json()] == order

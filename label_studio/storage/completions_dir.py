@@ -203,6 +203,11 @@ class CompletionsDir(Storage):
 
     def read(self, task_id):
         """The record on disk now, or None. Refreshes its summary as a side effect."""
+        return self.read_known(task_id, self.summaries.get(task_id))[0]
+
+    def read_known(self, task_id, known):
+        """read(), given the task's summary as known now (or None): (the record or None, its
+        summary after the read). Spares a page of tasks three summary look-ups a task."""
         path = self._file_path(task_id)
         try:
             raw, file_stamp = record_files.read_with_stamp(path)
@@ -211,16 +216,17 @@ class CompletionsDir(Storage):
         if not raw:  # gone, or empty: never acknowledged (see _summarize_read)
             self.summaries.pop(task_id, None)
             self.paths.pop(task_id, None)
-            return None
-        old = self.summaries.get(task_id)
+            return None, None
         try:
             record = jsonio.loads(raw)
         except ValueError as exc:
-            self.summaries[task_id] = Summary(file_stamp, broken=f"not valid JSON ({exc})")
-            return None
-        if old is None or old.stamp != file_stamp:
-            self.summaries[task_id] = summarize(record, file_stamp, self.digest)
-        return record if isinstance(record, dict) else None
+            summary = Summary(file_stamp, broken=f"not valid JSON ({exc})")
+        else:
+            if known is not None and known.stamp == file_stamp:
+                return (record if isinstance(record, dict) else None), known
+            summary = summarize(record, file_stamp, self.digest)
+        self.summaries[task_id] = summary
+        return (record if summary.broken is None and isinstance(record, dict) else None), summary
 
     def prefetch(self, task_ids):
         """Starts reading the records of `task_ids` (an ascending int64 array) ahead in a
