@@ -15,8 +15,8 @@ from .. import jsonio
 from ..column_map import NONE
 from . import record_files, record_reader, record_summarizer, summary_cache
 from .base import Storage, is_id_text
-from .files import (TEMP_MARK, KeptFolder, SpareFiles, atomic_write, fsync_path, remove_file, remove_if_stale,
-                    stamp)
+from .files import (TEMP_MARK, KeptFolder, SpareFiles, atomic_write, fsync_path, remove_file,
+                    remove_if_stale, stamp)
 from .record_summary import Summary, summarize, summarize_read
 
 COMPLETIONS_DIR = "completions"
@@ -220,13 +220,12 @@ class CompletionsDir(Storage):
         try:
             record = jsonio.loads(raw)
         except ValueError as exc:
-            summary = Summary(file_stamp, broken=f"not valid JSON ({exc})")
-        else:
-            if known is not None and known.stamp == file_stamp:
-                return (record if isinstance(record, dict) else None), known
-            summary = summarize(record, file_stamp, self.digest)
-        self.summaries[task_id] = summary
-        return (record if summary.broken is None and isinstance(record, dict) else None), summary
+            broken = self.summaries[task_id] = Summary(file_stamp,
+                                                       broken=f"not valid JSON ({exc})")
+            return None, broken
+        if known is None or known.stamp != file_stamp:
+            known = self.summaries[task_id] = summarize(record, file_stamp, self.digest)
+        return (record if isinstance(record, dict) else None), known
 
     def prefetch(self, task_ids):
         """Starts reading the records of `task_ids` (an ascending int64 array) ahead in a
