@@ -9,11 +9,8 @@ Measured with 4 clients posting completions to a 100k-task project on 2 cores, 9
 way, alternating: 811 -> 956 req/s on average, server CPU per POST 1.2 -> 0.95 ms (vmstat
 counted about 50 context switches per POST with the threads spread).
 
-The server does this a second after it starts listening: the first answers, a restart's,
-then run wherever the scheduler finds room (kept to one CPU from the start, the first answer
-of a 100k project came about 10 ms later, median of 10 restarts). Child processes (the record
-readers and summarizers, the zip writer) do work of their own and are started on every CPU
-the process may use. LABEL_STUDIO_ONE_CPU=0 turns this off.
+Child processes (the record readers and summarizers, the zip writer) do work of their own
+and are started on every CPU the process may use. LABEL_STUDIO_ONE_CPU=0 turns this off.
 """
 import os
 from contextlib import contextmanager
@@ -41,36 +38,34 @@ def enabled():
     return os.environ.get(ENV_SWITCH, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def keep_on_one_cpu(threads):
-    """Keeps the running `threads` (threading.Thread) on one CPU: the one the calling thread
-    is on. Threads they start later inherit it. True when that was done."""
+@contextmanager
+def threads_started_on_one_cpu():
+    """Threads started inside this block (by this thread) run on one CPU: the one this
+    thread is on. The calling thread is as before afterwards."""
     global _process_cpus
     if not (_supported() and enabled()):
-        return False
-    allowed = os.sched_getaffinity(0)
-    if len(allowed) < 2:
-        return False
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    if len(before) < 2:
+        yield
+        return
     cpu = _current_cpu()
-    if cpu not in allowed:
-        cpu = min(allowed)
+    if cpu not in before:
+        cpu = min(before)
     if _process_cpus is None:
-        _process_cpus = allowed
-    kept = False
-    for thread in threads:
-        if thread.native_id is None or not thread.is_alive():
-            continue
-        try:
-            os.sched_setaffinity(thread.native_id, {cpu})
-            kept = True
-        except OSError:  # ended meanwhile
-            pass
-    return kept
+        _process_cpus = before
+    os.sched_setaffinity(0, {cpu})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 @contextmanager
 def on_every_cpu():
     """Processes started inside this block (by this thread) may run on every CPU the
-    process could use before keep_on_one_cpu()."""
+    process could use before threads_started_on_one_cpu()."""
     if _process_cpus is None or not _supported():
         yield
         return

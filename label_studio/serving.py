@@ -13,7 +13,7 @@ import socket
 import sys
 import threading
 
-from .cpu_affinity import keep_on_one_cpu
+from .cpu_affinity import threads_started_on_one_cpu
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,6 @@ def limit_malloc_arenas():
 
 
 STOP_GRACE_SECONDS = 5
-ONE_CPU_AFTER_SECONDS = 1.0
 
 
 def serve(app, host, port, debug=False, ssl_context=None):
@@ -78,16 +77,10 @@ def _serve_until_signalled(server):
                     if signal.getsignal(number) is not signal.SIG_IGN}
     # blocked before any server thread exists, so every thread inherits the mask
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-    server.prepare()  # starts the worker threads
-    accepting = threading.Thread(target=server.serve, name="http-accept", daemon=True)
-    accepting.start()
-    # the first answers (a restart's) may use every CPU; from then on the request threads
-    # share one (cpu_affinity.py)
-    if not hasattr(signal, "sigtimedwait"):  # macOS: no CPU affinity either
-        signal.sigwait(stop_signals)
-    elif signal.sigtimedwait(stop_signals, ONE_CPU_AFTER_SECONDS) is None:
-        keep_on_one_cpu([accepting, *getattr(server.requests, "_threads", ())])
-        signal.sigwait(stop_signals)
+    with threads_started_on_one_cpu():
+        server.prepare()  # starts the worker threads
+        threading.Thread(target=server.serve, name="http-accept", daemon=True).start()
+    signal.sigwait(stop_signals)
     stopper = threading.Thread(target=server.stop, name="http-stop", daemon=True)
     stopper.start()
     stopper.join(STOP_GRACE_SECONDS)

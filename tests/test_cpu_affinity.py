@@ -3,7 +3,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 import requests
@@ -23,6 +22,14 @@ def switched_on(monkeypatch):
     monkeypatch.delenv(cpu_affinity.ENV_SWITCH, raising=False)
 
 
+def cpus_of_new_thread():
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(os.sched_getaffinity(0)))
+    thread.start()
+    thread.join()
+    return seen[0]
+
+
 def child_cpus(argv_code=PRINT_CPUS):
     child = start_child([sys.executable, "-c", argv_code], request=None)
     try:
@@ -31,28 +38,13 @@ def child_cpus(argv_code=PRINT_CPUS):
         stop_child(child)
 
 
-def waiting_thread():
-    """A running thread, stopped by setting the event it returns with."""
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait)
-    thread.start()
-    return thread, stop
-
-
-def test_kept_threads_share_one_cpu_and_others_are_untouched():
+def test_threads_started_in_the_block_share_one_cpu_and_the_caller_is_restored():
     every = os.sched_getaffinity(0)
-    (kept, stop_kept), (other, stop_other) = waiting_thread(), waiting_thread()
-    try:
-        assert cpu_affinity.keep_on_one_cpu([kept])
-        one = os.sched_getaffinity(kept.native_id)
-        assert len(one) == 1 and one <= every
-        assert os.sched_getaffinity(other.native_id) == every
-        assert os.sched_getaffinity(0) == every  # the caller too
-    finally:
-        stop_kept.set()
-        stop_other.set()
-        kept.join()
-        other.join()
+    with cpu_affinity.threads_started_on_one_cpu():
+        inside = cpus_of_new_thread()
+    assert len(inside) == 1 and inside <= every
+    assert os.sched_getaffinity(0) == every
+    assert cpus_of_new_thread() == every
 
 
 def test_children_of_a_one_cpu_thread_run_on_every_cpu():
@@ -66,11 +58,9 @@ def test_children_of_a_one_cpu_thread_run_on_every_cpu():
                                    capture_output=True, check=True)
         seen["plain child"] = set(eval(completed.stdout))
 
-    go = threading.Event()
-    thread = threading.Thread(target=lambda: (go.wait(), pinned_thread()))
-    thread.start()
-    assert cpu_affinity.keep_on_one_cpu([thread])
-    go.set()
+    with cpu_affinity.threads_started_on_one_cpu():
+        thread = threading.Thread(target=pinned_thread)
+        thread.start()
     thread.join()
     assert len(seen["thread"]) == 1
     assert seen["child"] == every
@@ -80,13 +70,8 @@ def test_children_of_a_one_cpu_thread_run_on_every_cpu():
 def test_switched_off_by_the_environment(monkeypatch):
     monkeypatch.setenv(cpu_affinity.ENV_SWITCH, "0")
     every = os.sched_getaffinity(0)
-    thread, stop = waiting_thread()
-    try:
-        assert not cpu_affinity.keep_on_one_cpu([thread])
-        assert os.sched_getaffinity(thread.native_id) == every
-    finally:
-        stop.set()
-        thread.join()
+    with cpu_affinity.threads_started_on_one_cpu():
+        assert cpus_of_new_thread() == every
 
 
 def _thread_cpus(pid):
@@ -106,14 +91,9 @@ def test_live_server_request_threads_share_one_cpu(live_server):
     every = os.sched_getaffinity(0)
     requests.post(live_server.url + "/api/project/import", json=[{"image": "a"}], timeout=10)
     pid = live_server.process.pid
-    deadline = time.time() + 15  # the server does it a second after it starts
-    while True:
-        threads = _thread_cpus(pid)
-        main = threads.pop(pid)
-        single = [cpus for cpus in threads.values() if cpus.isdigit()]
-        if len(single) >= 9 or time.time() > deadline:
-            break
-        time.sleep(0.1)
+    threads = _thread_cpus(pid)
+    main = threads.pop(pid)
+    single = [cpus for cpus in threads.values() if cpus.isdigit()]
     # cheroot's 8 workers and the accepting thread, on the same CPU
     assert len(single) >= 9 and len(set(single)) == 1, threads
     assert int(single[0]) in every
