@@ -10,7 +10,7 @@ written as before. The Date header is formatted once a second instead of for eve
 import email.utils
 import time
 
-from cheroot.makefile import StreamWriter
+from cheroot.makefile import MakeFile, StreamWriter
 from cheroot.server import HTTPConnection, HTTPRequest
 
 
@@ -73,10 +73,7 @@ class OneSendRequest(HTTPRequest):
 class OneSendConnection(HTTPConnection):
     RequestHandlerClass = OneSendRequest
 
-    def __init__(self, server, sock, makefile=None):
-        if makefile is None:
-            super().__init__(server, sock)
-        else:
-            super().__init__(server, sock, makefile)
+    def __init__(self, server, sock, makefile=MakeFile):
+        super().__init__(server, sock, makefile)
         if type(self.wfile) is StreamWriter:  # not a writer of another kind (pyOpenSSL's)
             self.wfile = HeadHoldingWriter(sock, "wb", self.wbufsize)

@@ -30,8 +30,8 @@ def cpus_of_new_thread():
     return seen[0]
 
 
-def child_cpus(argv_code=PRINT_CPUS):
-    child = start_child([sys.executable, "-c", argv_code], request=None)
+def child_cpus():
+    child = start_child([sys.executable, "-c", PRINT_CPUS], request=None)
     try:
         return set(eval(child.stdout.read()))
     finally:
