@@ -6,12 +6,15 @@ calls, and every system call lets another request thread take the GIL. Here the 
 in the socket writer's buffer and leaves with the first body bytes (or alone, at the end of
 a response without a body). Interim answers (100 Continue) and cheroot's own error pages are
 written as before. The Date header is formatted once a second instead of for every response.
+The connection reads requests with socket_reader.SocketReader.
 """
 import email.utils
 import time
 
-from cheroot.makefile import MakeFile, StreamWriter
+from cheroot.makefile import MakeFile, StreamReader, StreamWriter
 from cheroot.server import HTTPConnection, HTTPRequest
+
+from .socket_reader import SocketReader
 
 
 class HeadHoldingWriter(StreamWriter):
@@ -75,5 +78,9 @@ class OneSendConnection(HTTPConnection):
 
     def __init__(self, server, sock, makefile=MakeFile):
         super().__init__(server, sock, makefile)
-        if type(self.wfile) is StreamWriter:  # not a writer of another kind (pyOpenSSL's)
+        # not a reader or writer of another kind (pyOpenSSL's)
+        if type(self.rfile) is StreamReader:
+            self.rfile.close()  # lets go of the socket, which stays open
+            self.rfile = SocketReader(sock, self.rbufsize)
+        if type(self.wfile) is StreamWriter:
             self.wfile = HeadHoldingWriter(sock, "wb", self.wbufsize)
