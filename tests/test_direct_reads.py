@@ -13,6 +13,13 @@ pytestmark = pytest.mark.skipif(not direct_reads.available(),
                                 reason="direct reads are for Linux on x86_64 or aarch64")
 
 
+@pytest.fixture(autouse=True)
+def no_pages_waiting(monkeypatch):
+    """Whatever else the machine writes, these files count as written (tests below say
+    otherwise where they mean to)."""
+    monkeypatch.setattr(direct_reads, "UNWRITTEN_LIMIT", float("inf"))
+
+
 def make_files(folder, sizes):
     """Files named 0..n-1 with the given sizes (None: no file), each with its own bytes."""
     paths = []
@@ -102,8 +109,8 @@ def test_a_file_that_changes_after_it_was_opened_is_read_again(tmp_path, monkeyp
     paths = make_files(tmp_path, [100] * 300)
     real_open_batch = direct_reads._open_batch
 
-    def open_then_someone_writes(batch, read_ordinary):
-        opened = real_open_batch(batch, read_ordinary)
+    def open_then_someone_writes(batch, read_ordinary, changed_lately_after):
+        opened = real_open_batch(batch, read_ordinary, changed_lately_after)
         for path in batch[::5]:
             with open(path, "ab") as f:
                 f.write(b"+" * 50)
@@ -142,3 +149,45 @@ def test_reads_meant_for_the_page_cache_never_go_direct(tmp_path, monkeypatch):
     paths = make_files(tmp_path, [300] * 40)
     got = list(record_files.read_all(paths, direct=False))
     assert got == [record_files.read_or_none(path) for path in paths]
+
+
+def submitted_sizes(monkeypatch):
+    """The number of files in each batch given to the kernel, as a list that grows."""
+    sizes = []
+    real_submit = direct_reads._Ring.submit
+
+    def noting_submit(ring, first, files):
+        sizes.append(len(files))
+        return real_submit(ring, first, files)
+    monkeypatch.setattr(direct_reads._Ring, "submit", noting_submit)
+    return sizes
+
+
+def test_files_changed_lately_are_read_from_the_cache_while_pages_wait_to_be_written(
+        tmp_path, monkeypatch):
+    # a direct read of a file with pages to write waits for them to be written first
+    monkeypatch.setattr(direct_reads, "UNWRITTEN_LIMIT", -1)
+    sizes = submitted_sizes(monkeypatch)
+    paths = make_files(tmp_path, [120] * 200)
+    assert read_direct(paths) == [record_files.read_or_none(path) for path in paths]
+    assert sizes == [1]  # only the probe of whether direct reads work here
+
+
+def test_files_changed_long_ago_go_direct_while_pages_wait_to_be_written(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(direct_reads, "UNWRITTEN_LIMIT", -1)
+    monkeypatch.setattr(direct_reads, "RECENT_SECONDS", -3600)  # every file counts as old
+    sizes = submitted_sizes(monkeypatch)
+    paths = make_files(tmp_path, [120] * 200)
+    assert read_direct(paths) == [record_files.read_or_none(path) for path in paths]
+    assert sum(sizes) == 1 + 200
+
+
+def test_pages_waiting_to_be_written_are_read_from_meminfo(tmp_path, monkeypatch):
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_bytes(b"MemTotal: 24000000 kB\nDirty:   925456 kB\n"
+                        b"Writeback:   1024 kB\nWritebackTmp: 7 kB\n")
+    monkeypatch.setattr(direct_reads, "MEMINFO", str(meminfo))
+    assert direct_reads.unwritten_bytes() == (925456 + 1024) * 1024
+    monkeypatch.setattr(direct_reads, "MEMINFO", str(tmp_path / "missing"))
+    assert direct_reads.unwritten_bytes() == 0
