@@ -223,7 +223,8 @@ class ProjectState:
 
         Completion records, and the folders of their renames, are fsynced after the lock is
         released: writers waiting for the lock then share journal commits instead of queueing
-        for one each (4 clients posting completions: 944 -> see bench_core). The caller
+        for one each (4 clients posting completions: 944 -> see bench_core), and one fsync of
+        completions/ counts for every rename made before it began (KeptFolder). The caller
         answers only after that, so an acknowledged write is durable. A power cut before
         that fsync can leave a new record empty; it was never acknowledged, and an empty
         record file is read as no record.
@@ -236,7 +237,7 @@ class ProjectState:
                 folders = self._folders_to_sync = set()
                 files = self._files_to_sync = []  # descriptors of the records written
                 yield from self._locked_write()
-                kept = self._kept_folder()
+                ticket = self._folder_ticket()
             if files:
                 self.completions.spares.make()  # for a later writer, out of the lock
             for fd in files:
@@ -245,18 +246,18 @@ class ProjectState:
             for fd in files:
                 os.close(fd)
         for folder in folders:
-            if kept is not None and folder == self.completions.path:
-                os.fsync(kept)
+            if ticket is not None and folder == self.completions.path:
+                self.completions.kept_folder.sync(ticket)
             else:
                 fsync_path(folder)
 
-    def _kept_folder(self):
-        """completions/ kept open, when the stamp taken after this write's renames shows it
-        is still the folder there; else None."""
+    def _folder_ticket(self):
+        """This write's ticket for the fsync of completions/ kept open, when the stamp taken
+        after its renames shows it is still the folder there; else None."""
         folder_stamp = self._stamps.get("dir")
         if folder_stamp is None or self.completions.path not in self._folders_to_sync:
             return None
-        return self.completions.kept_folder.descriptor(folder_stamp[0])
+        return self.completions.kept_folder.ticket(folder_stamp[0])
 
     def _locked_write(self):
         """The body of writing() under the lock (a generator, as the context manager)."""

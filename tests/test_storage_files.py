@@ -84,14 +84,93 @@ def test_kept_folder_is_given_only_for_the_folder_it_was_opened_on(tmp_path):
     folder.mkdir()
     kept = KeptFolder(str(folder))
     ino = os.stat(folder).st_ino
-    fd = kept.descriptor(ino)
-    assert fd is not None and os.fstat(fd).st_ino == ino
-    assert kept.descriptor(ino) == fd  # kept, not opened again
-    os.fsync(fd)
+    first = kept.ticket(ino)
+    assert first is not None and os.fstat(kept._fd).st_ino == ino
+    fd = kept._fd
+    assert kept.ticket(ino) == first + 1 and kept._fd == fd  # kept, not opened again
+    kept.sync(first + 1)
     folder.rename(tmp_path / "old")
     folder.mkdir()
     new_ino = os.stat(folder).st_ino
     assert new_ino != ino
-    assert kept.descriptor(new_ino) is None  # another folder now: fsync that one by name
+    assert kept.ticket(new_ino) is None  # another folder now: fsync that one by name
     kept.close()
-    assert KeptFolder(str(tmp_path / "missing")).descriptor(ino) is None
+    assert KeptFolder(str(tmp_path / "missing")).ticket(ino) is None
+
+
+@pytest.fixture
+def counted_fsyncs(monkeypatch):
+    """os.fsync as storage/files.py calls it, noting each call; `gate`, when set, is an
+    Event each fsync waits for."""
+    from label_studio.storage import files
+    calls = []
+    real = os.fsync
+
+    class Fsyncs:
+        gate = None
+        fail = False
+
+    def fsync(fd):
+        calls.append(fd)
+        if Fsyncs.gate is not None:
+            assert Fsyncs.gate.wait(10)
+        if Fsyncs.fail:
+            raise OSError(5, "Input/output error")
+        real(fd)
+    monkeypatch.setattr(files.os, "fsync", fsync)
+    Fsyncs.calls = calls
+    return Fsyncs
+
+
+def kept_folder(tmp_path):
+    folder = tmp_path / "completions"
+    folder.mkdir()
+    return KeptFolder(str(folder)), os.stat(folder).st_ino
+
+
+def test_one_fsync_of_the_folder_covers_the_renames_made_before_it(tmp_path, counted_fsyncs):
+    kept, ino = kept_folder(tmp_path)
+    first, second = kept.ticket(ino), kept.ticket(ino)
+    kept.sync(second)
+    assert len(counted_fsyncs.calls) == 1
+    kept.sync(first)   # its rename came before that fsync began: nothing to do
+    assert len(counted_fsyncs.calls) == 1
+    third = kept.ticket(ino)
+    kept.sync(third)
+    assert len(counted_fsyncs.calls) == 2
+    kept.close()
+
+
+def test_a_rename_after_an_fsync_began_waits_for_the_next_one(tmp_path, counted_fsyncs):
+    import threading
+    kept, ino = kept_folder(tmp_path)
+    counted_fsyncs.gate = threading.Event()
+    early = kept.ticket(ino)
+    done = []
+    first = threading.Thread(target=lambda: done.append(("early", kept.sync(early))))
+    first.start()
+    while not counted_fsyncs.calls:   # the early writer's fsync is under way
+        time.sleep(0.001)
+    late = kept.ticket(ino)            # a rename that fsync may have missed
+    second = threading.Thread(target=lambda: done.append(("late", kept.sync(late))))
+    second.start()
+    time.sleep(0.05)
+    assert done == [] and len(counted_fsyncs.calls) == 1  # the late writer waits
+    counted_fsyncs.gate.set()
+    first.join(5)
+    second.join(5)
+    assert [name for name, _ in done] == ["early", "late"]
+    assert len(counted_fsyncs.calls) == 2  # the late writer's own fsync, after the first
+    kept.close()
+
+
+def test_a_failed_fsync_of_the_folder_is_not_counted_as_done(tmp_path, counted_fsyncs):
+    kept, ino = kept_folder(tmp_path)
+    ticket = kept.ticket(ino)
+    counted_fsyncs.fail = True
+    with pytest.raises(OSError):
+        kept.sync(ticket)
+    counted_fsyncs.fail = False
+    kept.sync(ticket)   # tried again, not taken as durable
+    assert len(counted_fsyncs.calls) == 2
+    kept.close()
