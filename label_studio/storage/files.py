@@ -294,8 +294,8 @@ class KeptDescriptor:
 
 class KeptFolder(KeptDescriptor):
     """A folder kept open for the fsyncs that make renames into it durable, shared between
-    writers: two system calls fewer a completion write than opening it each time, and one
-    fsync for the renames of every writer that waits while another's is under way.
+    writers: two system calls fewer a completion write than opening it each time, and an
+    fsync of it counts for every rename made before it began. Closed only with its owner.
 
     Without a file system journal (ext4 as this project's machines mount it) each fsync of
     the folder writes its blocks and flushes the disk's cache on its own; with 4 clients
