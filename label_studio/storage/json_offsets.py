@@ -19,8 +19,7 @@ _OPEN = (ord("{"), ord("["))
 _CLOSE = (ord("}"), ord("]"))
 _COLON, _COMMA = ord(":"), ord(",")
 
-_STRUCTURAL = np.zeros(256, dtype=bool)
-_STRUCTURAL[[*_OPEN, *_CLOSE, _COLON, _COMMA]] = True
+_STRUCTURAL = (*_OPEN, *_CLOSE, _COLON, _COMMA)
 _DELTA = np.zeros(256, dtype=np.int8)
 _DELTA[list(_OPEN)] = 1
 _DELTA[list(_CLOSE)] = -1
@@ -60,9 +59,9 @@ def scan_object(buffer, block=BLOCK) -> Entries:
         chunk = data[start:start + block]
         quotes = np.flatnonzero(chunk == _QUOTE) + start
         quotes = _unescaped(data, quotes)
-        positions = np.flatnonzero(_STRUCTURAL[chunk]) + start
-        inside = (np.searchsorted(quotes, positions) + quotes_so_far) & 1
-        positions = positions[inside == 0]
+        positions = np.flatnonzero(_structural(chunk))
+        positions = positions[_quote_parity(chunk, quotes - start)[positions]
+                              == quotes_so_far & 1] + start
         chars = data[positions]
         delta = _DELTA[chars]
         after = np.cumsum(delta, dtype=np.int64) + depth
@@ -90,6 +89,25 @@ def scan_object(buffer, block=BLOCK) -> Entries:
     if _first_non_space(buffer, entries.end + 1) < size:
         raise ValueError(f"extra data after the object (byte {entries.end + 1})")
     return entries
+
+
+def _structural(chunk):
+    """Where the block holds { } [ ] : or , (six comparisons: a lookup table indexed by
+    every byte took twice as long)."""
+    found = chunk == _STRUCTURAL[0]
+    for char in _STRUCTURAL[1:]:
+        found |= chunk == char
+    return found
+
+
+def _quote_parity(chunk, quotes):
+    """Per byte of the block, the parity of the real quotes at or before it (`quotes`:
+    their offsets in the block): odd inside a string that began in this block. A running
+    sum over the block, wrapping at 256 (parity survives), is cheaper than searching the
+    quotes for every structural character."""
+    marks = np.zeros(len(chunk), dtype=np.uint8)
+    marks[quotes] = 1
+    return np.cumsum(marks, dtype=np.uint8) & 1
 
 
 def _unescaped(data, quotes):
