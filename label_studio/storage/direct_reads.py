@@ -18,7 +18,7 @@ that changed between fstat and read, a file system without O_DIRECT, a failed re
 read the ordinary way instead. Standard library only: summarizer children use it.
 
 A direct read of a file whose pages wait to be written makes the kernel write them first, one
-file at a time: a first open of 200k records just copied or unpacked took 20-34 s, and 3.9 s
+file at a time: a first open of 200k records written just before took 6.6-34 s, and 3.4-3.9 s
 read through the page cache, where those pages are. So while the kernel holds pages to write
 (/proc/meminfo), files changed in the last minutes (ctime) are read the ordinary way.
 """
