@@ -6,7 +6,8 @@ calls, and every system call lets another request thread take the GIL. Here the 
 in the socket writer's buffer and leaves with the first body bytes (or alone, at the end of
 a response without a body). Interim answers (100 Continue) and cheroot's own error pages are
 written as before. The Date header is formatted once a second instead of for every response.
-The connection reads requests with socket_reader.SocketReader.
+The connection reads requests with socket_reader.SocketReader, and serves a client's next
+request itself when it comes soon (connection_linger.py).
 """
 import email.utils
 import time
@@ -14,6 +15,7 @@ import time
 from cheroot.makefile import MakeFile, StreamReader, StreamWriter
 from cheroot.server import HTTPConnection, HTTPRequest
 
+from .connection_linger import next_request_soon
 from .socket_reader import SocketReader
 
 
@@ -84,3 +86,9 @@ class OneSendConnection(HTTPConnection):
             self.rfile = SocketReader(sock, self.rbufsize)
         if type(self.wfile) is StreamWriter:
             self.wfile = HeadHoldingWriter(sock, "wb", self.wbufsize)
+
+    def communicate(self):
+        keep_open = super().communicate()
+        while keep_open and next_request_soon(self):
+            keep_open = super().communicate()
+        return keep_open
