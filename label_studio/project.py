@@ -417,7 +417,7 @@ class Project(ProjectState):
         return record, target
 
     def add_completion(self, task_id, completion, cancelled=None):
-        with self.writing():
+        with self.writing(warm=task_id):
             if task_id not in self.tasks:
                 raise NotFound(f"Task {task_id} not found")
             record = self._record_for_update(task_id)
@@ -439,7 +439,7 @@ class Project(ProjectState):
             return completion["id"]
 
     def update_completion(self, task_id, completion_id, changes, cancelled=None):
-        with self.writing():
+        with self.writing(warm=task_id):
             record, target = self._completion_for_update(task_id, completion_id)
             changes.pop("id", None)
             if cancelled is None:
@@ -456,7 +456,7 @@ class Project(ProjectState):
 
     def delete_completion(self, task_id, completion_id):
         self._check_delete_allowed()
-        with self.writing():
+        with self.writing(warm=task_id):
             record, target = self._completion_for_update(task_id, completion_id)
             record["completions"].remove(target)
             if record["completions"]:
