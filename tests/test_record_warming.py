@@ -96,3 +96,16 @@ def test_a_writer_waiting_for_the_lock_has_read_its_record(project):
     writer.join(10)
     assert done.is_set()
     assert len(project.get_task(1)["completions"]) == 2
+
+
+def test_warm_does_not_wait_on_a_fifo(project):
+    path = record_path(project, 2)
+    os.mkfifo(path)
+    try:
+        done = threading.Event()
+        thread = threading.Thread(target=lambda: (project.completions.warm(2), done.set()),
+                                  daemon=True)
+        thread.start()
+        assert done.wait(5)
+    finally:
+        os.remove(path)

@@ -231,7 +231,8 @@ class CompletionsDir(Storage):
     def warm(self, task_id):
         """Brings the task's record, if it has one, into the page cache; reads nothing else."""
         try:
-            fd = os.open(self._file_path(task_id), os.O_RDONLY)
+            # O_NONBLOCK: a FIFO put there by hand must not hold the request here
+            fd = os.open(self._file_path(task_id), os.O_RDONLY | os.O_NONBLOCK)
         except OSError:
             return
         try:
