@@ -50,19 +50,30 @@ def scan_object(buffer, block=BLOCK) -> Entries:
     first = _first_non_space(buffer, 0)
     if first >= size or data[first] != ord("{"):
         raise NotAnObject("not a JSON object")
-    kept_pos, kept_char, kept_before, kept_after = [], [], [], []
+    kept_pos, kept_char, kept_before = [], [], []
     quote_tail = np.empty(0, dtype=np.int64)  # the last real quotes seen, for keys across blocks
     key_quotes = []
     quotes_so_far = 0
     depth = 0
     for start in range(0, size, block):
         chunk = data[start:start + block]
-        quotes = np.flatnonzero(chunk == _QUOTE) + start
-        quotes = _unescaped(data, quotes)
-        positions = np.flatnonzero(_structural(chunk))
-        positions = positions[_quote_parity(chunk, quotes - start)[positions]
-                              == quotes_so_far & 1] + start
-        chars = data[positions]
+        # one pass finds the quotes and the structural characters together; the quote
+        # parity is then a running count over those few, not over every byte
+        mask = _structural(chunk)
+        mask |= chunk == _QUOTE
+        found = np.flatnonzero(mask)
+        chars = chunk[found]
+        is_quote = chars == _QUOTE
+        quotes = found[is_quote] + start
+        real = _unescaped(data, quotes)
+        if len(real) != len(quotes):  # escaped quotes are string content
+            keep = ~is_quote | np.isin(found + start, real)
+            found, chars, is_quote, quotes = found[keep], chars[keep], is_quote[keep], real
+        outside = np.cumsum(is_quote, dtype=np.uint8)  # parity survives the wrap at 256
+        outside &= 1
+        structural = (outside == (quotes_so_far & 1)) & ~is_quote
+        positions = found[structural] + start
+        chars = chars[structural]
         delta = _DELTA[chars]
         after = np.cumsum(delta, dtype=np.int64) + depth
         before = after - delta
@@ -82,10 +93,10 @@ def scan_object(buffer, block=BLOCK) -> Entries:
         quotes_so_far += len(quotes)
         kept_pos.append(positions)
         kept_char.append(chars)
-        kept_before.append(before)
-        kept_after.append(after)
+        # a kept character is at depth 2 at most; below 0 the object closed already
+        kept_before.append(np.clip(before, -1, 2).astype(np.int8))
     entries = _entries(np.concatenate(kept_pos), np.concatenate(kept_char),
-                       np.concatenate(kept_before), np.concatenate(kept_after), key_quotes)
+                       np.concatenate(kept_before), key_quotes)
     if _first_non_space(buffer, entries.end + 1) < size:
         raise ValueError(f"extra data after the object (byte {entries.end + 1})")
     return entries
@@ -130,7 +141,16 @@ def _unescaped(data, quotes):
     return np.setdiff1d(quotes, np.array(escaped, dtype=np.int64), assume_unique=True)
 
 
-def _entries(positions, chars, before, after, key_quotes):
+def _entries(positions, chars, before, key_quotes):
+    if key_quotes:
+        key_start = np.concatenate([k[0] for k in key_quotes])
+        key_end = np.concatenate([k[1] for k in key_quotes]) + 1
+    else:
+        key_start = key_end = np.empty(0, dtype=np.int64)
+    regular = _object_of_objects(positions, chars, before, key_start, key_end)
+    if regular is not None:
+        return regular
+    after = before + _DELTA[chars]
     closers = np.flatnonzero((after == 0) & (before == 1))
     if not len(closers):
         raise ValueError("the object is not closed")
@@ -138,11 +158,6 @@ def _entries(positions, chars, before, after, key_quotes):
     colon_at = np.flatnonzero((chars == _COLON) & (before == 1))
     # the object's closer ends the last entry; every top-level comma comes before it
     separators = np.append(np.flatnonzero((chars == _COMMA) & (before == 1)), closers[0])
-    if key_quotes:
-        key_start = np.concatenate([k[0] for k in key_quotes])
-        key_end = np.concatenate([k[1] for k in key_quotes]) + 1
-    else:
-        key_start = key_end = np.empty(0, dtype=np.int64)
     count = len(colon_at)
     if count == 0:
         empty = np.empty(0, dtype=np.int64)
@@ -158,6 +173,33 @@ def _entries(positions, chars, before, after, key_quotes):
     return Entries(key_start.astype(np.int64), key_end.astype(np.int64),
                    value_start.astype(np.int64), value_end.astype(np.int64),
                    positions[sep].astype(np.int64), end)
+
+
+_REGULAR = np.frombuffer(b":{},", dtype=np.uint8)
+
+
+def _object_of_objects(positions, chars, before, key_start, key_end):
+    """The Entries of the usual tasks.json, read straight off the characters kept at the top
+    two levels: the object's '{', then ':' '{' '}' ',' per entry, the last ',' being the
+    object's '}'. None when the characters do not follow that pattern."""
+    count = (len(chars) - 1) // 4
+    if count == 0 or len(chars) != 4 * count + 1 or len(key_start) != count:
+        return None
+    if chars[0] != _OPEN[0] or before[0] != 0:
+        return None
+    body = chars[1:].reshape(count, 4)
+    expected = np.broadcast_to(_REGULAR, (count, 4)).copy()
+    expected[-1, 3] = _CLOSE[0]
+    if not np.array_equal(body, expected):
+        return None
+    # depth 1 before each ':' '{' ',' and after each value's '}' (0 after the last '}')
+    depths = before[1:].reshape(count, 4)
+    if not (depths[:, :2] == 1).all() or not (depths[:, 3] == 1).all() \
+            or not (depths[:, 2] == 2).all():
+        return None
+    at = positions[1:].reshape(count, 4)
+    return Entries(key_start.astype(np.int64, copy=False), key_end.astype(np.int64, copy=False),
+                   at[:, 1].copy(), at[:, 2] + 1, at[:, 3].copy(), int(at[-1, 3]))
 
 
 def _first_non_space(buffer, position):
