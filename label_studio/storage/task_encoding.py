@@ -38,7 +38,7 @@ def encode(ids, tasks, store, consume=False):
         parts = _entries(ids[first:stop], batch)
         chunks.append(b",".join(parts))
         lengths[first:stop] = np.fromiter(map(len, parts), dtype=np.int64, count=stop - first)
-        shapes[first:stop] = _shapes(batch, store)
+        shapes[first:stop] = shapes_of(batch, store)
         for k in [k for k, task in enumerate(batch) if "predictions" in task]:
             scores[first + k], npred[first + k] = prediction_facts(batch[k])
         if consume:
@@ -63,7 +63,7 @@ def _entries(ids, batch):
         return [b'"%d":' % task_id + jsonio.dumps(task) for task_id, task in zip(ids, batch)]
 
 
-def _shapes(batch, store):
+def shapes_of(batch, store):
     """The store's shape id (its tuple of data keys) of each task, new shapes registered."""
     datas = list(map(dict.get, batch, repeat("data")))
     if not set(map(type, datas)) <= {dict}:

@@ -5,11 +5,13 @@ entries at a time to check them and to learn each task's id, data keys and predi
 facts; the tasks themselves are dropped again. A legacy list of tasks is encoded into an
 object held in memory.
 """
+from itertools import compress, repeat
+
 import numpy as np
 
 from .. import jsonio
 from .json_offsets import NotAnObject, scan_object
-from .task_encoding import encode, prediction_facts
+from .task_encoding import encode, prediction_facts, shapes_of
 from .task_table import Table
 
 DECODE_BATCH = 20000
@@ -50,7 +52,7 @@ def _rows_from_entries(store, raw, entries):
         body = raw[int(key_start[first]):int(separator[last])]
         batch = jsonio.loads(b"{" + body + b"}")
         if len(batch) == last - first + 1:
-            pairs = batch.items()
+            pairs = batch
         else:  # repeated keys: decode the entries one by one to keep them apart
             pairs = [(jsonio.loads(raw[int(key_start[i]):int(entries.key_end[i])]),
                       jsonio.loads(raw[int(entries.key_end[i]) + 1:int(separator[i])]
@@ -70,35 +72,47 @@ def _rows_from_entries(store, raw, entries):
     store.table = Table({name: column[order] for name, column in columns.items()})
 
 def _read_batch(store, pairs, first, entries, ids, keep, shape, score, npred):
-    """Fills the rows of one decoded batch (the hot loop of a first open: 1M tasks)."""
-    pairs = list(pairs)
+    """Fills the rows of one decoded batch (the hot loop of a first open: 1M tasks). The
+    usual batch (integer keys, object tasks) goes through map() over the whole batch; a
+    batch with anything odd in it, entry by entry."""
+    keys, tasks = (list(pairs.keys()), list(pairs.values())) if pairs.__class__ is dict \
+        else (list(key for key, _ in pairs), list(task for _, task in pairs))
+    stop = first + len(tasks)
     try:
-        batch_ids = [int(key) for key, _ in pairs]
+        batch_ids = list(map(int, keys))
     except (TypeError, ValueError):
-        batch_ids = [_int_key(key) for key, _ in pairs]
-    not_objects = set((np.flatnonzero(entries.value_start[first:first + len(pairs)] < 0)
+        batch_ids = None
+    if (batch_ids is None or set(map(type, tasks)) != {dict}
+            or bool((entries.value_start[first:stop] < 0).any())):
+        _read_odd_batch(store, keys, tasks, first, entries, ids, keep, shape)
+    else:
+        ids[first:stop] = batch_ids
+        shape[first:stop] = shapes_of(tasks, store)
+    has = map(dict.__contains__ if keep[first:stop].all() else _has_predictions, tasks,
+              repeat("predictions"))
+    for row in compress(range(first, stop), has):
+        if keep[row]:
+            score[row], npred[row] = prediction_facts(tasks[row - first])
+
+
+def _has_predictions(task, key):
+    return task.__class__ is dict and key in task
+
+
+def _read_odd_batch(store, keys, tasks, first, entries, ids, keep, shape):
+    not_objects = set((np.flatnonzero(entries.value_start[first:first + len(tasks)] < 0)
                        + first).tolist())
-    shape_ids = store._shape_ids
-    batch_shapes = []
-    for row, (key, task) in enumerate(pairs, first):
-        task_id = batch_ids[row - first]
+    for row, key, task in zip(range(first, first + len(tasks)), keys, tasks):
+        task_id = _int_key(key)
         if task_id is None or task.__class__ is not dict or row in not_objects:
             what = ("with non-integer key " + repr(key) if task_id is None
                     else f"{key}: not a JSON object")
             store.warnings.append(f"{store.name}: skipped task {what}")
             keep[row] = False
-            batch_ids[row - first] = 0
-            batch_shapes.append(-1)
+            ids[row] = 0
             continue
-        data = task.get("data")
-        keys = tuple(data) if data.__class__ is dict else ()
-        found = shape_ids.get(keys)
-        batch_shapes.append(store._shape_id(task) if found is None else found)
-        if "predictions" in task:
-            score[row], npred[row] = prediction_facts(task)
-    stop = first + len(batch_ids)
-    ids[first:stop] = batch_ids
-    shape[first:stop] = batch_shapes
+        ids[row] = task_id
+        shape[row] = store._shape_id(task)
 
 def _from_other_json(store, raw):
     """A file that is not a JSON object: the legacy list of tasks is served (ids from
