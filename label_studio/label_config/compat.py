@@ -18,38 +18,45 @@ def _iter_labels(value):
             yield from _iter_labels(item)
 
 
-def _result_keys(item):
-    """((from_name, to_name, type), labels) of one result item, or None when it is not checked."""
-    if not isinstance(item, dict):
-        return None
-    from_name, to_name, rtype = item.get("from_name"), item.get("to_name"), item.get("type")
-    if not (isinstance(from_name, str) and isinstance(to_name, str) and isinstance(rtype, str)):
-        return None
-    rtype = rtype.lower()
-    if rtype in catalog.UNCHECKED_RESULT_TYPES:
-        return None
-    value = item.get("value")
-    labels = set()
-    if isinstance(value, dict):
-        for key in (rtype, *catalog.EXTRA_LABEL_KEYS.get(rtype, ())):
-            labels.update(_iter_labels(value.get(key)))
-    return (from_name, to_name, rtype), labels
-
-
 def usage_keys(results) -> tuple[frozenset, frozenset]:
     """(outputs, labels) that a list of result items uses: {(from_name, to_name, type)} and
-    {(from_name, label)}; the same sets are shared between callers to keep memory small."""
+    {(from_name, label)}; the same sets are shared between callers to keep memory small.
+    Result types in catalog.UNCHECKED_RESULT_TYPES and items without the three names are
+    left out. (A first open runs this for every record: 200k of them.)"""
     if not isinstance(results, (list, tuple)):
         return _EMPTY
     outputs, labels = set(), set()
     for item in results:
-        keys = _result_keys(item)
-        if keys is None:
+        if not isinstance(item, dict):
             continue
-        outputs.add(keys[0])
-        labels.update((keys[0][0], label) for label in keys[1])
+        from_name, to_name, rtype = item.get("from_name"), item.get("to_name"), item.get("type")
+        if not (isinstance(from_name, str) and isinstance(to_name, str) and isinstance(rtype, str)):
+            continue
+        rtype = rtype.lower()
+        if rtype in catalog.UNCHECKED_RESULT_TYPES:
+            continue
+        outputs.add((from_name, to_name, rtype))
+        value = item.get("value")
+        if not isinstance(value, dict):
+            continue
+        _add_labels(labels, from_name, value.get(rtype))
+        for key in catalog.EXTRA_LABEL_KEYS.get(rtype, ()):
+            _add_labels(labels, from_name, value.get(key))
     found = (frozenset(outputs), frozenset(labels))
     return _SHARED.setdefault(found, found)
+
+
+def _add_labels(labels, from_name, found):
+    """(from_name, label) for each string in a label value of any nesting depth (taxonomy
+    paths are lists of lists); a flat list of strings without a generator per item."""
+    if found.__class__ is list:
+        for label in found:
+            if label.__class__ is str:
+                labels.add((from_name, label))
+            else:
+                labels.update((from_name, text) for text in _iter_labels(label))
+    elif found is not None:
+        labels.update((from_name, text) for text in _iter_labels(found))
 
 
 _EMPTY = (frozenset(), frozenset())

@@ -3,7 +3,7 @@ many cancelled, the latest `created_at`, the largest completion id, the owner's 
 its results), and how a record read from disk becomes one."""
 from dataclasses import dataclass
 
-from .. import jsonio
+from ..jsonio import loads
 from ..completion_fields import is_cancelled, timestamp
 
 
@@ -26,24 +26,25 @@ def summarize(record, file_stamp, digest=None) -> Summary:
     completions = record.get("completions") if isinstance(record, dict) else None
     if not isinstance(completions, list):
         return Summary(file_stamp, broken="record has no completions list")
-    summary = Summary(file_stamp)
+    count = cancelled = max_id = 0
+    completed_at = None
     results = []
     for completion in completions:
         if not isinstance(completion, dict):
             continue
-        if isinstance(completion.get("result"), list):
-            results += completion["result"]
-        summary.count += 1
-        summary.cancelled += is_cancelled(completion)
+        result = completion.get("result")
+        if isinstance(result, list):
+            results += result
+        count += 1
+        cancelled += is_cancelled(completion)
         created = timestamp(completion.get("created_at"))
-        if created is not None and (summary.completed_at is None or created > summary.completed_at):
-            summary.completed_at = created
+        if created is not None and (completed_at is None or created > completed_at):
+            completed_at = created
         cid = completion.get("id")
-        if isinstance(cid, int) and not isinstance(cid, bool) and cid > summary.max_id:
-            summary.max_id = cid
-    if digest is not None:
-        summary.digest = digest(results)
-    return summary
+        if cid.__class__ is int and cid > max_id:  # not a bool, not a float
+            max_id = cid
+    return Summary(file_stamp, count, cancelled, completed_at, max_id,
+                   digest=None if digest is None else digest(results))
 
 
 def summarize_read(read, digest=None):
@@ -54,6 +55,6 @@ def summarize_read(read, digest=None):
     if not raw:  # a first write cut by a power loss before its fsync (project_state.py)
         return None
     try:
-        return summarize(jsonio.loads(raw), file_stamp, digest)
+        return summarize(loads(raw), file_stamp, digest)
     except ValueError as exc:
         return Summary(file_stamp, broken=f"not valid JSON ({exc})")
