@@ -74,20 +74,89 @@ def count_child_results(monkeypatch):
     return taken
 
 
-def test_children_summarize_every_shape_of_record_as_the_parent_would(folder, monkeypatch):
+def count_listings(monkeypatch):
+    """Counts the first opens whose children listed the folder themselves."""
+    started = []
+    real = record_summarizer.start_listing
+
+    def counted(*args):
+        listing = real(*args)
+        if listing is not None:
+            started.append(1)
+        return listing
+    monkeypatch.setattr(record_summarizer, "start_listing", counted)
+    return started
+
+
+@pytest.mark.parametrize("children_list", [True, False])
+def test_children_summarize_every_shape_of_record_as_the_parent_would(folder, monkeypatch,
+                                                                      children_list):
     expected = summarized_in_process(folder, monkeypatch)
     monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+    if not children_list:  # the parent lists, then gives each child its ids
+        monkeypatch.setattr(record_summarizer, "start_listing", lambda *args: None)
+    listings = count_listings(monkeypatch)
     taken = count_child_results(monkeypatch)
 
     project = Project(folder)
 
-    assert len(taken) == record_summarizer.CHILDREN
+    assert len(listings) == children_list and len(taken) == record_summarizer.CHILDREN
     assert known(project) == expected
     summaries = project.completions.summaries
     assert summaries[9].count == 1 and summaries[9].cancelled == 1 and summaries[9].max_id == 2 ** 40
     assert summaries[1].broken and 3 not in summaries and not summaries[7].completed
     assert project.completions.paths == {11: os.path.join(folder, "completions", "sub", "11.json")}
     assert {label for _, label in summaries[0].digest[1]} == {"Airplane"}
+
+
+def test_the_listing_child_cleans_what_the_parent_would(folder, monkeypatch):
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+    records = os.path.join(folder, "completions")
+    stale_temp = os.path.join(records, ".ls-tmp-left.1a2b")
+    write(stale_temp, "{")
+    os.utime(stale_temp, (1, 1))
+    young_temp = os.path.join(records, ".ls-tmp-young.3c4d")
+    write(young_temp, "{")
+    listings = count_listings(monkeypatch)
+
+    project = Project(folder)
+
+    assert len(listings) == 1
+    assert not os.path.exists(stale_temp) and os.path.exists(young_temp)
+    # the folders the children walked are known: an unchanged restart walks nothing
+    assert set(project.completions._folders) == {records, os.path.join(records, "sub")}
+
+
+def test_a_listing_child_too_few_records_to_share_keeps_them_all(folder, monkeypatch):
+    expected = summarized_in_process(folder, monkeypatch)
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 10 ** 6)
+    monkeypatch.setattr(record_summarizer, "FOLDER_BYTES_PER_NAME", 0)
+    taken = count_child_results(monkeypatch)
+
+    project = Project(folder)
+
+    assert len(taken) == 1
+    assert known(project) == expected
+
+
+def test_a_failing_second_child_leaves_its_share_to_the_parent(folder, monkeypatch):
+    expected = summarized_in_process(folder, monkeypatch)
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+    real = record_summarizer._start_child
+
+    def second_dies(request, stdin=None, pass_fds=()):
+        if stdin is not None:  # the child that waits for the listing child's request
+            return real(request, stdin=stdin, pass_fds=pass_fds) and record_summarizer.start_child(
+                [record_summarizer.sys.executable, "-c", "import sys; sys.exit(3)"], None,
+                stdin=stdin)
+        return real(request, stdin=stdin, pass_fds=pass_fds)
+    monkeypatch.setattr(record_summarizer, "_start_child", second_dies)
+    taken = count_child_results(monkeypatch)
+
+    project = Project(folder)
+
+    assert len(taken) == 1  # the listing child's share
+    assert known(project) == expected
 
 
 def test_a_restart_and_a_later_change_see_what_the_children_found(folder, monkeypatch):

@@ -8,25 +8,19 @@ import errno
 import os
 import threading
 from array import array
+from itertools import repeat
 
 import numpy as np
 
 from .. import jsonio
 from ..column_map import NONE
 from . import record_files, record_reader, record_summarizer, summary_cache
-from .base import Storage, is_id_text
-from .files import (TEMP_MARK, KeptFolder, SpareFiles, atomic_write, fsync_path, remove_file,
-                    remove_if_stale, stamp)
+from .record_listing import list_records
+from .base import Storage
+from .files import KeptFolder, SpareFiles, atomic_write, fsync_path, remove_file, stamp
 from .record_summary import Summary, summarize, summarize_read
 
 COMPLETIONS_DIR = "completions"
-
-
-def _task_id(name):
-    if not name.endswith(".json") or name.startswith(TEMP_MARK):
-        return None
-    stem = name[:-5]
-    return int(stem) if is_id_text(stem) else None
 
 
 CACHE_AFTER_READS = 200
@@ -65,35 +59,9 @@ class CompletionsDir(Storage):
         return os.path.join(self.path, f"{task_id}.json")
 
     def _list_files(self):
-        """{task id: (path, inode)} of the record files, the first found (folders depth
-        first, in name order) for an id. Inodes come with the listing: no stat per file."""
-        found = {}
-        self._folders = {}
-        self._walk(self.path, found)
+        """{task id: (path, inode)} of the record files (record_listing.py)."""
+        found, self._folders = list_records(self.path)
         return found
-
-    def _walk(self, folder, found):
-        self._folders[folder] = stamp(folder)
-        try:
-            entries = list(os.scandir(folder))
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        folders = []
-        top = folder == self.path
-        names = [entry.name for entry in entries]
-        for entry, task_id in zip(entries, map(_task_id, names)):
-            if task_id is not None:
-                if task_id not in found:
-                    # paths are kept only for records outside the usual place
-                    found[task_id] = (None if top else entry.path, entry.inode())
-            elif entry.name.endswith(".json"):
-                continue
-            elif entry.name.startswith(TEMP_MARK):
-                remove_if_stale(entry)  # left by a writer that died
-            elif entry.is_dir(follow_symlinks=False):
-                folders.append(entry.path)
-        for path in sorted(folders):
-            self._walk(path, found)
 
     def rescan(self):
         """Brings the summaries in line with the folder; returns the ids whose summary changed."""
@@ -102,13 +70,24 @@ class CompletionsDir(Storage):
     def begin_rescan(self):
         """rescan() in two steps: the folder is listed now and, when many records must be
         read (a first open), child processes start summarizing them; the caller may do other
-        work before the returned Rescan's finish() (see record_summarizer.py)."""
+        work before the returned Rescan's finish() (see record_summarizer.py). On a first
+        open of a large folder the children list it too."""
         cached, self._cached_folders = self._cached_folders, None
         if cached and all(stamp(folder) == folder_stamp
                           for folder, folder_stamp in cached.items()):
             # no file came, went or was replaced since the cache was written: no walk
             self._folders = cached
             return Rescan(self, [], set())
+        if not self.summaries and not self.paths:
+            listing = record_summarizer.start_listing(self.path, self.digest)
+            if listing is not None:
+                return Rescan(self, None, set(), listing)
+        stale, changed = self._stale_records()
+        return Rescan(self, stale, changed)
+
+    def _stale_records(self):
+        """Lists the folder: ([(task id, path)] of the records to read, in inode order; the
+        ids whose record is gone)."""
         found = self._list_files()
         changed = set(self.summaries) - set(found)
         for task_id in changed:
@@ -134,7 +113,7 @@ class CompletionsDir(Storage):
             picked = np.flatnonzero(is_stale)
             picked = picked[np.argsort(inodes[picked], kind="stable")].tolist()
             stale = [(task_id, paths[at]) for task_id, at in zip(ids[picked].tolist(), picked)]
-        return Rescan(self, stale, changed)
+        return stale, changed
 
     def _summarize_here(self, stale, changed):
         fresh = {}  # set at once: one merge of the summary columns, not one per record
@@ -338,35 +317,54 @@ class CompletionsDir(Storage):
 class Rescan:
     """A rescan under way (CompletionsDir.begin_rescan); finish() once, or close()."""
 
-    def __init__(self, owner, stale, changed):
+    def __init__(self, owner, stale, changed, listing=None):
         self._owner = owner
-        self._stale = stale
+        self._stale = stale  # None: the listing children list the folder
         self._changed = changed
-        elsewhere = {task_id: path for task_id, path in stale if path}
-        self._helpers = record_summarizer.start(
-            owner.path, [task_id for task_id, _ in stale], elsewhere, owner.digest)
+        self._listing = listing
+        self._helpers = None
+        if listing is None:
+            elsewhere = {task_id: path for task_id, path in stale if path}
+            self._helpers = record_summarizer.start(
+                owner.path, [task_id for task_id, _ in stale], elsewhere, owner.digest)
 
     def finish(self):
         """Puts the summaries in; returns the ids whose summary changed."""
-        owner, stale, changed = self._owner, self._stale, self._changed
-        if self._helpers is None:
-            owner._summarize_here(stale, changed)
-        else:
-            at = 0
-            for share, result in zip(self._helpers.shares, self._helpers.results()):
-                part, at = stale[at:at + len(share)], at + len(share)
-                if result is None:
-                    owner._summarize_here(part, changed)
-                else:
-                    owner._take_summarized(part, result, changed)
-        if len(stale) >= CACHE_AFTER_READS:
+        owner, changed = self._owner, self._changed
+        for part, result in self._shares():
+            if result is None:
+                owner._summarize_here(part, changed)
+            else:
+                owner._take_summarized(part, result, changed)
+        if len(self._stale) >= CACHE_AFTER_READS:
             owner._save_cache_in_background()
         self._stale = []
         return changed
 
+    def _shares(self):
+        """[(part of the stale records, its child's result or None)]."""
+        if self._listing is not None:
+            listed, results = self._listing.results()
+            self._listing = None
+            if listed is None:  # the listing child failed: as if there were none
+                self._stale, _ = self._owner._stale_records()
+                return [(self._stale, None)]
+            ids, elsewhere, folders, size = listed
+            self._owner._folders = folders
+            self._stale = list(zip(ids, map(elsewhere.get, ids) if elsewhere else repeat(None)))
+            return list(zip((self._stale[:size], self._stale[size:]), results))
+        if self._helpers is None:
+            return [(self._stale, None)]
+        parts, at = [], 0
+        for share in self._helpers.shares:
+            parts.append(self._stale[at:at + len(share)])
+            at += len(share)
+        return list(zip(parts, self._helpers.results()))
+
     def close(self):
-        if self._helpers is not None:
-            self._helpers.close()
+        for helpers in (self._helpers, self._listing):
+            if helpers is not None:
+                helpers.close()
 
 
 class Prefetched:

@@ -39,19 +39,24 @@ def start(folder, task_ids, elsewhere):
     return None if child is None else RecordReader(child, len(task_ids))
 
 
-def start_child(argv, request, widen=False):
+def start_child(argv, request, widen=False, stdin=None, pass_fds=()):
     """A child process started with `argv`, given the pickle of `request` on its stdin (then
-    closed), its stdout a pipe (`widen`: a larger one); None when it cannot be started."""
+    closed), its stdout a pipe (`widen`: a larger one); None when it cannot be started.
+    With `stdin` (a descriptor) the child reads its request from there instead, written by
+    someone else; `pass_fds` are descriptors the child keeps."""
     import pickle
     from ..cpu_affinity import on_every_cpu  # here: this file also runs as the child's script
     try:
         with on_every_cpu():
-            child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL)
+            child = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is None else stdin,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     pass_fds=pass_fds)
     except OSError:
         return None
     if widen:
         _widen_pipe(child.stdout)
+    if stdin is not None:
+        return child
     _widen_pipe(child.stdin)  # the request fits: no wait here for the child to start reading
     try:
         child.stdin.write(pickle.dumps(request, pickle.HIGHEST_PROTOCOL))
@@ -76,7 +81,8 @@ def stop_child(child):
     child.wait()
     for pipe in (child.stdin, child.stdout):
         try:
-            pipe.close()
+            if pipe is not None:
+                pipe.close()
         except OSError:
             pass
 
