@@ -5,7 +5,9 @@ a request costs what its answer needs. Orders are int64 keys: (value << 40 | tas
 ties fall back to id ascending in both directions.
 """
 import math
+import operator
 from collections import Counter
+from itertools import repeat
 
 import numpy as np
 
@@ -262,4 +264,5 @@ def _python_keys(ts, ids, sign):
     """(sign * ts << 40 | id) as Python ints (they pass 64 bits), in ascending order: numpy
     sorts, so building the SortedList costs one pass."""
     order = np.lexsort((ids, sign * ts))
-    return [t << _ID_BITS | i for t, i in zip((sign * ts[order]).tolist(), ids[order].tolist())]
+    shifted = map(operator.lshift, (sign * ts[order]).tolist(), repeat(_ID_BITS))
+    return list(map(operator.or_, shifted, ids[order].tolist()))

@@ -70,7 +70,8 @@ def count_child_results(monkeypatch):
     taken = []
     real = CompletionsDir._take_summarized
     monkeypatch.setattr(CompletionsDir, "_take_summarized",
-                        lambda self, *args: taken.append(1) or real(self, *args))
+                        lambda self, parts, changed: taken.extend(parts) or real(self, parts,
+                                                                                  changed))
     return taken
 
 

@@ -16,6 +16,7 @@ from .. import jsonio
 from ..column_map import NONE
 from . import record_files, record_reader, record_summarizer, summary_cache
 from .record_listing import list_records
+from .summary_map import DIGEST
 from .base import Storage
 from .files import KeptFolder, SpareFiles, atomic_write, fsync_path, remove_file, stamp
 from .record_summary import Summary, summarize, summarize_read
@@ -128,19 +129,32 @@ class CompletionsDir(Storage):
             changed.add(task_id)
         self.summaries.update(fresh)
 
-    def _take_summarized(self, stale, result, changed):
-        """Puts in what a summarizer child found for `stale` (see record_summarizer.py)."""
-        values, broken, digests = result
-        rows = np.frombuffer(values, dtype=np.int64).reshape(len(stale), -1)
-        ids = np.fromiter((task_id for task_id, _ in stale), dtype=np.int64, count=len(stale))
-        gone = rows[:, 0] == NONE
-        for task_id in ids[gone].tolist():
-            self._forget(task_id, changed)
-        self.summaries.update_columns(ids[~gone], rows[~gone], digests, broken)
-        changed.update(ids[~gone].tolist())
-        if self.paths or any(path for _, path in stale):
-            for (task_id, path), is_gone in zip(stale, gone.tolist()):
-                self._place(task_id, None if is_gone else path)
+    def _take_summarized(self, taken, changed):
+        """Puts in what summarizer children found (see record_summarizer.py), with one merge
+        of the summary columns for all of them. `taken`: [(stale part, its ids as an int64
+        array, the child's result)]."""
+        all_ids, all_rows, all_digests, all_broken = [], [], [], {}
+        for part, ids, (values, broken, digests) in taken:
+            rows = np.frombuffer(values, dtype=np.int64).reshape(len(ids), -1)
+            if all_digests:  # each child numbers its digests from 0
+                rows = rows.copy()
+                numbered = rows[:, DIGEST] != NONE
+                rows[numbered, DIGEST] += len(all_digests)
+            gone = rows[:, 0] == NONE
+            if gone.any():
+                for task_id in ids[gone].tolist():
+                    self._forget(task_id, changed)
+                ids, rows = ids[~gone], rows[~gone]
+            all_ids.append(ids)
+            all_rows.append(rows)
+            all_digests.extend(digests)
+            all_broken.update(broken)
+            if self.paths or any(path for _, path in part):
+                for (task_id, path), is_gone in zip(part, gone.tolist()):
+                    self._place(task_id, None if is_gone else path)
+        ids = np.concatenate(all_ids)
+        self.summaries.update_columns(ids, np.concatenate(all_rows), all_digests, all_broken)
+        changed.update(ids.tolist())
 
     def _forget(self, task_id, changed):
         if self.summaries.pop(task_id, None) is not None:
@@ -331,35 +345,43 @@ class Rescan:
     def finish(self):
         """Puts the summaries in; returns the ids whose summary changed."""
         owner, changed = self._owner, self._changed
-        for part, result in self._shares():
+        taken = []
+        for part, ids, result in self._shares():
             if result is None:
                 owner._summarize_here(part, changed)
             else:
-                owner._take_summarized(part, result, changed)
+                taken.append((part, ids, result))
+        if taken:
+            owner._take_summarized(taken, changed)
         if len(self._stale) >= CACHE_AFTER_READS:
             owner._save_cache_in_background()
         self._stale = []
         return changed
 
     def _shares(self):
-        """[(part of the stale records, its child's result or None)]."""
+        """[(part of the stale records, their ids as an int64 array or None, its child's
+        result or None)]."""
         if self._listing is not None:
             listed, results = self._listing.results()
             self._listing = None
             if listed is None:  # the listing child failed: as if there were none
                 self._stale, _ = self._owner._stale_records()
-                return [(self._stale, None)]
+                return [(self._stale, None, None)]
             ids, elsewhere, folders, size = listed
             self._owner._folders = folders
-            self._stale = list(zip(ids, map(elsewhere.get, ids) if elsewhere else repeat(None)))
-            return list(zip((self._stale[:size], self._stale[size:]), results))
+            paths = map(elsewhere.get, ids.tolist()) if elsewhere else repeat(None)
+            self._stale = list(zip(ids.tolist(), paths))
+            return list(zip((self._stale[:size], self._stale[size:]), (ids[:size], ids[size:]),
+                            results))
         if self._helpers is None:
-            return [(self._stale, None)]
+            return [(self._stale, None, None)]
         parts, at = [], 0
         for share in self._helpers.shares:
-            parts.append(self._stale[at:at + len(share)])
+            part = self._stale[at:at + len(share)]
+            parts.append((part, np.array(share, dtype=np.int64)))
             at += len(share)
-        return list(zip(parts, self._helpers.results()))
+        return [(part, ids, result)
+                for (part, ids), result in zip(parts, self._helpers.results())]
 
     def close(self):
         for helpers in (self._helpers, self._listing):

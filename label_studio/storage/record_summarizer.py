@@ -41,6 +41,7 @@ import os
 import pickle
 import sys
 from array import array
+from operator import itemgetter
 
 from .record_reader import start_child, stop_child
 
@@ -52,7 +53,8 @@ FOLDER_BYTES_PER_NAME = 20
 WIDTH = 8
 NONE = -(1 << 63)  # column_map.NONE, without importing numpy here
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# the child imports from where the parent does (-I: no current folder, no environment)
+# the child imports from where the parent does (-I: no current folder, no environment; -S: no
+# site, whose .pth files cost ~25 ms a start: the parent gives its sys.path)
 _CHILD_CODE = ("import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
                "from label_studio.storage.record_summarizer import main; main()")
 
@@ -127,8 +129,8 @@ def _resolve(name):
 
 def _start_child(request, stdin=None, pass_fds=()):
     paths = json.dumps([_PACKAGE_ROOT] + [path for path in sys.path if path])
-    return start_child([sys.executable, "-I", "-c", _CHILD_CODE, paths], request, stdin=stdin,
-                       pass_fds=pass_fds)
+    return start_child([sys.executable, "-I", "-S", "-c", _CHILD_CODE, paths], request, widen=True,
+                       stdin=stdin, pass_fds=pass_fds)
 
 
 class Summarizers:
@@ -166,7 +168,7 @@ class Listing(Summarizers):
     def results(self):
         """(listing, [per share: (values, broken, digests) or None]); listing is None when
         the listing child failed (the caller lists and summarizes everything itself),
-        else (ids in inode order, {task id: path} elsewhere, {folder: stamp}, the size of
+        else (ids in inode order as an int64 array, {task id: path} elsewhere, {folder: stamp}, the size of
         the first share). A share whose child failed is None (the caller summarizes it)."""
         first, second = self._children
         self._children = [None, None]
@@ -176,8 +178,8 @@ class Listing(Summarizers):
                 stop_child(second)
             return None, []
         ids, elsewhere, folders, size = found[3]
-        listed = array("q")
-        listed.frombytes(ids)
+        import numpy as np  # here: the children import this file with the standard library
+        listed = np.frombuffer(ids, dtype=np.int64)
         results = [found[:3] if len(found[0]) == size * WIDTH else None]
         if len(listed) > size:
             other = None if second is None else _answer(second)
@@ -185,7 +187,7 @@ class Listing(Summarizers):
             results.append(other[:3] if ok else None)
         elif second is not None:
             stop_child(second)
-        return (listed.tolist(), elsewhere, folders, size), results
+        return (listed, elsewhere, folders, size), results
 
 
 def _answer(child):
@@ -241,8 +243,11 @@ def list_and_share(folder, peer, digest_name):
     peer, min_records = peer
     from .record_listing import list_records
     found, folders = list_records(folder)
-    ids = sorted(found, key=lambda task_id: found[task_id][1])
-    elsewhere = {task_id: found[task_id][0] for task_id in ids if found[task_id][0]}
+    listed, places = list(found), list(found.values())
+    inodes = list(map(itemgetter(1), places))
+    ids = list(map(listed.__getitem__, sorted(range(len(listed)), key=inodes.__getitem__)))
+    elsewhere = ({task_id: path for task_id, (path, _) in found.items() if path}
+                 if any(map(itemgetter(0), places)) else {})
     size = len(ids) if len(ids) < min_records else -(-len(ids) // CHILDREN)
     theirs = ids[size:]
     request = (folder, array("q", theirs).tobytes(),

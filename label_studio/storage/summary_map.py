@@ -56,7 +56,8 @@ class SummaryMap:
     def update_columns(self, keys, columns, digests, broken):
         """Sets many summaries given as columns (summarize_all in record_summarizer.py): the
         DIGEST column numbers values of the list `digests`; `broken`: {task id: why}."""
-        columns = np.array(columns, dtype=np.int64).reshape(len(keys), WIDTH)
+        # the DIGEST column is renumbered in place: a copy unless the array is ours already
+        columns = np.require(columns, np.int64, ["C", "W", "O"]).reshape(len(keys), WIDTH)
         numbers = columns[:, DIGEST]
         given = numbers != NONE
         if given.any():
