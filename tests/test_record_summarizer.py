@@ -3,12 +3,15 @@ what the project then knows must be exactly what summarizing them in-process giv
 shape of record, and a child that fails must only cost time."""
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
 from conftest import make_project
 from label_studio.project import Project
-from label_studio.storage import record_summarizer
+from label_studio.label_config import usage_keys
+from label_studio.storage import first_open, record_summarizer, summary_cache
 from label_studio.storage.completions_dir import CompletionsDir
 
 TASKS = 300
@@ -208,3 +211,69 @@ def test_children_stop_when_the_open_gives_up(folder, monkeypatch):
     helpers.close()
 
     assert all(child.poll() is not None for child in children)
+
+
+def claimed_early(monkeypatch):
+    """Counts the opens that took over summarizers started by first_open.begin()."""
+    taken = []
+    real = record_summarizer.claim
+
+    def counted(*args):
+        listing = real(*args)
+        if listing is not None:
+            taken.append(listing)
+        return listing
+    monkeypatch.setattr(record_summarizer, "claim", counted)
+    return taken
+
+
+def test_summarizers_started_before_the_open_are_taken_over(folder, monkeypatch):
+    expected = summarized_in_process(folder, monkeypatch)
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+    claimed = claimed_early(monkeypatch)
+    taken = count_child_results(monkeypatch)
+
+    first_open.begin(folder)
+    project = Project(folder)
+
+    assert len(claimed) == 1 and len(taken) == record_summarizer.CHILDREN
+    assert known(project) == expected
+    assert record_summarizer._early == {}
+
+
+def test_a_project_with_a_summary_cache_starts_no_summarizers(folder, monkeypatch):
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+    Project(folder).save_caches()  # as at the exit of a server
+    assert os.path.exists(os.path.join(folder, summary_cache.CACHE_NAME))
+
+    first_open.begin(folder)
+
+    assert record_summarizer._early == {}
+
+
+def test_summarizers_started_for_another_digest_are_stopped_not_used(folder, monkeypatch):
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+    first_open.begin(folder)
+    (_, listing), = record_summarizer._early.values()
+    children = [child for child in listing._children if child is not None]
+    assert children
+
+    records = os.path.join(folder, "completions")
+    assert record_summarizer.claim(records, None) is None
+
+    assert all(child.poll() is not None for child in children)
+    assert record_summarizer._early == {}
+
+
+def test_the_digest_named_for_early_summarizers_is_the_one_projects_keep(folder):
+    assert Project(folder).completions.digest is usage_keys
+    assert record_summarizer._name_of(usage_keys) == first_open.RECORD_DIGEST
+
+
+def test_the_command_line_loads_no_numpy_lxml_or_flask_before_the_open_begins():
+    # what `label-studio start` imports before first_open.begin(): kept light, so that the
+    # children start while the rest loads
+    code = ("import sys, label_studio.cli.main; "
+            "print(sorted(m for m in ('numpy', 'lxml', 'flask') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

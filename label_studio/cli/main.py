@@ -13,8 +13,8 @@ import sys
 import click
 
 from .. import __version__
-from ..project_init import (INPUT_FORMATS, InitError, InitOptions, check_options, init_project,
-                            is_project)
+from ..importers.local_inputs import INPUT_FORMATS
+from ..storage import first_open
 from ..storage_options import (ROLES, StorageOptionError, apply_to_project,
                                parse_storage_option, type_names)
 
@@ -169,6 +169,7 @@ def _project_dir(root_dir, project_name):
 
 
 def _init_options(kw):
+    from ..project_init import InitOptions
     return InitOptions(
         force=kw["force"], template=kw["template"], label_config=kw["label_config"],
         config=kw["config_path"], input_path=kw["input_path"], input_format=kw["input_format"],
@@ -193,6 +194,7 @@ def _backends(specs, project_name):
 
 
 def _run_init(kw):
+    from ..project_init import InitError, init_project
     path = _project_dir(kw["root_dir"], kw["project_name"])
     try:
         init_project(path, _init_options(kw))
@@ -217,6 +219,7 @@ def init(**kw):
 @legacy_options
 def start(do_init, **kw):
     """Serve the project folder PROJECT_NAME on http://HOST:PORT."""
+    from ..project_init import is_project
     path = _project_dir(kw["root_dir"], kw["project_name"])
     initialized = False
     if do_init:
@@ -229,6 +232,8 @@ def start(do_init, **kw):
 
 
 def _serve(path, kw, apply_storages=False):
+    # first thing, before the modules of the project and the server load (see first_open.py)
+    first_open.begin(path)
     from ..project import Project, ProjectNotFound
     from ..server import create_app
     try:
@@ -292,6 +297,7 @@ def start_multi_session(**kw):
     options (--template, -l, --sampling, --ml-backends, ...); POST /api/project?new=1 makes
     another, and /api/project-switch?uuid= opens (shares) one by its id.
     """
+    from ..project_init import InitError, check_options
     from ..server import create_multi_session_app
     kw["project_name"] = ""
     init_options = _init_options(kw)

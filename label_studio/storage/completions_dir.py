@@ -15,13 +15,12 @@ import numpy as np
 from .. import jsonio
 from ..column_map import NONE
 from . import record_files, record_reader, record_summarizer, summary_cache
-from .record_listing import list_records
+from .record_listing import COMPLETIONS_DIR, list_records
 from .summary_map import DIGEST
 from .base import Storage
 from .files import KeptFolder, SpareFiles, atomic_write, fsync_path, remove_file, stamp
 from .record_summary import Summary, summarize, summarize_read
 
-COMPLETIONS_DIR = "completions"
 
 
 CACHE_AFTER_READS = 200
@@ -73,16 +72,21 @@ class CompletionsDir(Storage):
         read (a first open), child processes start summarizing them; the caller may do other
         work before the returned Rescan's finish() (see record_summarizer.py). On a first
         open of a large folder the children list it too."""
+        early = record_summarizer.claim(self.path, self.digest)  # first_open.py
         cached, self._cached_folders = self._cached_folders, None
         if cached and all(stamp(folder) == folder_stamp
                           for folder, folder_stamp in cached.items()):
             # no file came, went or was replaced since the cache was written: no walk
             self._folders = cached
+            if early is not None:
+                early.close()
             return Rescan(self, [], set())
         if not self.summaries and not self.paths:
-            listing = record_summarizer.start_listing(self.path, self.digest)
+            listing = early or record_summarizer.start_listing(self.path, self.digest)
             if listing is not None:
                 return Rescan(self, None, set(), listing)
+        elif early is not None:
+            early.close()
         stale, changed = self._stale_records()
         return Rescan(self, stale, changed)
 

@@ -7,6 +7,8 @@ import os
 from .base import is_id_text
 from .files import TEMP_MARK, remove_if_stale, stamp
 
+COMPLETIONS_DIR = "completions"
+
 
 def task_id_of(name):
     """The task id a file name stands for, or None."""

@@ -35,6 +35,7 @@ a listing child: (all the ids in inode order, their paths elsewhere, {folder: st
 many of the first ids it summarized itself). A record that is gone or empty has NONE for its
 inode; NONE also stands for None.
 """
+import atexit
 import importlib
 import json
 import os
@@ -82,13 +83,41 @@ def start_listing(folder, digest):
     """Summarizers that list `folder` themselves (a first open: see above), or None when the
     folder looks small, the digest cannot be named for a child, or no child can be started.
     Their results() give the listing too."""
+    digest_name = _name_of(digest)
+    return None if digest_name is False else _start_listing(folder, digest_name)
+
+
+def start_early(folder, digest_name):
+    """start_listing() for a project about to be opened, before the modules of the project
+    and of the server load (first_open.py); the open takes them over with claim(). Unclaimed
+    children are stopped at exit."""
+    listing = _start_listing(folder, digest_name)
+    if listing is not None:
+        _early[os.path.realpath(folder)] = (digest_name, listing)
+        atexit.register(listing.close)
+
+
+def claim(folder, digest):
+    """The summarizers start_early() started for `folder` with this digest, or None (ones
+    started with another digest are stopped)."""
+    found = _early.pop(os.path.realpath(folder), None)
+    if found is None:
+        return None
+    digest_name, listing = found
+    if digest_name != _name_of(digest):
+        listing.close()
+        return None
+    return listing
+
+
+_early = {}  # folder -> (digest name, Listing)
+
+
+def _start_listing(folder, digest_name):
     try:
         if os.stat(folder).st_size < MIN_RECORDS * FOLDER_BYTES_PER_NAME or not sys.executable:
             return None
     except OSError:
-        return None
-    digest_name = _name_of(digest)
-    if digest_name is False:
         return None
     read_end, write_end = os.pipe()
     try:

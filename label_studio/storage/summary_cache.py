@@ -9,11 +9,8 @@ recorded, no file came, went or was replaced, and the folder is not even listed.
 """
 import os
 
-import numpy as np
-
 from .. import jsonio
 from .files import atomic_write, read_bytes, stamp
-from .summary_map import WIDTH, SummaryMap
 
 CACHE_NAME = ".ls-summaries.json"
 COLUMNS_NAME = ".ls-summaries.bin"
@@ -23,6 +20,8 @@ VERSION = 5
 def load(project_dir, completions_path, summary_type, decode):
     """(SummaryMap, {task_id: path}, {folder: stamp}) from the cache, or empty ones. The
     folder stamps are those of a moment the summaries were all current (may be empty)."""
+    import numpy as np  # here: first_open.py reads CACHE_NAME before numpy loads
+    from .summary_map import WIDTH, SummaryMap
     empty = SummaryMap(summary_type), {}, {}
     raw = read_bytes(os.path.join(project_dir, CACHE_NAME))
     columns_path = os.path.join(project_dir, COLUMNS_NAME)
