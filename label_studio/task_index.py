@@ -53,9 +53,9 @@ class TaskIndex:
         self.ids = IntSortedList()
         self.uncompleted = IntSortedList()
         self.untimed = IntSortedList()
-        # (completed_at << 40 | id) needs more than 64 bits: Python ints, completed tasks only
-        self.timed_asc = SortedList()
-        self.timed_desc = SortedList()
+        # (completed_at << 40 | id) needs more than 64 bits: Python ints, completed tasks
+        # only; None: to be built from _placed when first needed (see timed_asc)
+        self._timed = (SortedList(), SortedList())
         self.cancelled_asc = IntSortedList()
         self.cancelled_desc = IntSortedList()
         self.key_counts = Counter()
@@ -103,15 +103,33 @@ class TaskIndex:
         untimed_mask[np.searchsorted(ids, done[~has_time])] = True
         self.uncompleted = IntSortedList.from_sorted(ids[~done_mask])
         self.untimed = IntSortedList.from_sorted(ids[untimed_mask])
-        timed_ids, timed_ts = done[has_time], ts[has_time]
-        self.timed_asc = SortedList(_python_keys(timed_ts, timed_ids, 1))
-        self.timed_desc = SortedList(_python_keys(timed_ts, timed_ids, -1))
+        self._timed = None
         self.cancelled_asc = IntSortedList(counts << _ID_BITS | done)
         self.cancelled_desc = IntSortedList(-counts << _ID_BITS | done)
         placed = self._placed
         open_scores = [(score, i) for i, score in self.scores.items() if i not in placed]
         self.open_by_score = SortedList(open_scores)
         self.open_by_score_desc = SortedList((-score, i) for score, i in open_scores)
+
+    @property
+    def timed_asc(self):
+        """The completed tasks with a completed_at, by it (then by id). Built when first
+        asked for after a rebuild, under the project lock as every use: a first open need
+        not wait for it (0.09 s both ways at 200k completed tasks)."""
+        return (self._timed or self._build_timed())[0]
+
+    @property
+    def timed_desc(self):
+        return (self._timed or self._build_timed())[1]
+
+    def _build_timed(self):
+        keys, columns = self._placed.arrays()
+        ts = columns[:, 0]
+        has_time = ts != NONE
+        timed_ids, timed_ts = keys[has_time], ts[has_time]
+        self._timed = (SortedList(_python_keys(timed_ts, timed_ids, 1)),
+                       SortedList(_python_keys(timed_ts, timed_ids, -1)))
+        return self._timed
 
     @property
     def completed_count(self):

@@ -86,6 +86,30 @@ def test_pages_match_a_full_sort_after_random_changes(monkeypatch, seed):
                 assert list(candidate.open_by_score_desc) == sorted((-s, i) for s, i in scored)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_completed_at_orders_built_after_changes_made_since_the_rebuild(seed):
+    # the completed_at orders are built when first asked for: changes made before that must
+    # count once, neither lost nor applied twice
+    rng = random.Random(seed)
+    tasks = {i: {"data": {"k": i}} for i in range(60)}
+    summaries = {i: Summary(None, count=1, cancelled=0, completed_at=rng.choice([None, 5, 9]))
+                 for i in range(0, 60, 2)}
+    index = TaskIndex()
+    index.rebuild(tasks, summaries)
+    for _ in range(40):
+        target = rng.randrange(60)
+        if rng.random() < 0.3:
+            summaries.pop(target, None)
+            index.set_summary(target, None)
+        else:
+            summaries[target] = Summary(None, count=1, cancelled=0,
+                                        completed_at=rng.choice([None, 1, 5, 9, 12]))
+            index.set_summary(target, summaries[target])
+    for descending in (False, True):
+        assert index.page("completed_at", descending, 0, 100) == \
+            reference(tasks, summaries, "completed_at", descending)
+
+
 @pytest.mark.parametrize("kind", [SortedList, IntSortedList])
 def test_sorted_lists_against_a_plain_list(monkeypatch, kind):
     monkeypatch.setattr(sortedlist, "_LOAD", 4)
