@@ -182,6 +182,7 @@ def test_a_restart_and_a_later_change_see_what_the_children_found(folder, monkey
     "import sys; sys.exit(3)",                                  # dies
     "import sys; sys.stdout.write('garbage')",                  # answers nonsense
     "import pickle, sys; sys.stdout.buffer.write(pickle.dumps((b'', {}, [])))",  # too short
+    "import pickle, sys; sys.stdout.buffer.write(pickle.dumps((b'', {}, [], None)))",  # no list
 ])
 def test_a_failing_child_costs_only_time(folder, monkeypatch, child_code):
     expected = summarized_in_process(folder, monkeypatch)

@@ -16,9 +16,11 @@ probes first). Opening the files still reads their inodes. The submitting thread
 batch itself while the batches before it are read: with two threads opening ahead, 100k cold
 records cost 1.9-2.0 s of CPU (a third of the system time was handing the interpreter lock
 between the threads), opened inline 1.45-1.5 s, and took less time too, even with the
-folder's blocks not yet read by a listing (1.59-1.66 s against 1.76-1.91 s). Anything out of the ordinary (a file too large for its slot, one
-that changed between fstat and read, a file system without O_DIRECT, a failed request) is
-read the ordinary way instead. Standard library only: summarizer children use it.
+folder's blocks not yet read by a listing (1.59-1.66 s against 1.76-1.91 s).
+
+Anything out of the ordinary (a file too large for its slot, one that changed between fstat
+and read, a file system without O_DIRECT, a failed request) is read the ordinary way
+instead. Standard library only: summarizer children use it.
 
 A direct read of a file whose pages wait to be written makes the kernel write them first, one
 file at a time: a first open of 200k records written just before took 6.6-34 s, and 3.4-3.9 s

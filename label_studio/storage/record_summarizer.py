@@ -28,12 +28,13 @@ child): (folder, task ids as int64 bytes or None, {task id: path} of the records
 <folder>/<id>.json, the digest function as "module:qualname" or None, and for a listing
 child (the descriptor of the second child's stdin, MIN_RECORDS), else None). With None for
 the ids the child lists the folder and writes (folder, the ids of the second half, their
-paths elsewhere, the digest, None) to the descriptor. The child answers one pickle when done: (int64 bytes, WIDTH values per id in the
-order given: inode, mtime_ns, size, count, cancelled, completed_at, max_id, digest number;
-{task id: why} of broken records; [digest values]; the listing or None). The listing, from
-a listing child: (all the ids in inode order, their paths elsewhere, {folder: stamp}, how
-many of the first ids it summarized itself). A record that is gone or empty has NONE for its
-inode; NONE also stands for None.
+paths elsewhere, the digest, None) to the descriptor. The child answers one pickle when
+done: (int64 bytes, WIDTH values per id in the order given: inode, mtime_ns, size, count,
+cancelled, completed_at, max_id, digest number; {task id: why} of broken records; [digest
+values]; the listing or None). The listing, from a listing child: (all the ids in inode
+order, their paths elsewhere, {folder: stamp}, how many of the first ids it summarized
+itself). A record that is gone or empty has NONE for its inode; NONE also stands for None.
+The parent reads every child's answer as it comes (a selector over their pipes).
 """
 import atexit
 import importlib
@@ -52,6 +53,7 @@ MIN_RECORDS = 20_000  # below this, summarizing in the parent costs less than st
 # name at 200k records; tmpfs counts 20)
 FOLDER_BYTES_PER_NAME = 20
 WIDTH = 8
+PIPE_READ = 1 << 20
 NONE = -(1 << 63)  # column_map.NONE, without importing numpy here
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # the child imports from where the parent does (-I: no current folder, no environment; -S: no
@@ -168,17 +170,12 @@ class Summarizers:
         self._children = children   # a Popen, or None where it could not start
 
     def results(self):
-        """Per share: (values as an array('q'), broken, digests) from its child, or None
-        when the child failed (the caller summarizes that share itself)."""
-        found = [self._result(child, len(share))
-                 for child, share in zip(self._children, self.shares)]
+        """Per share: (values as int64 bytes, broken, digests) from its child, or None when
+        the child failed (the caller summarizes that share itself)."""
+        answers = _answers(self._children)
         self._children = [None] * len(self._children)
-        return found
-
-    @staticmethod
-    def _result(child, count):
-        found = _answer(child)
-        return None if found is None or len(found[0]) != count * WIDTH else found[:3]
+        return [None if found is None or len(found[0]) != len(share) * WIDTH * 8 else found[:3]
+                for found, share in zip(answers, self.shares)]
 
     def close(self):
         """Stops children whose results were not taken."""
@@ -196,47 +193,65 @@ class Listing(Summarizers):
 
     def results(self):
         """(listing, [per share: (values, broken, digests) or None]); listing is None when
-        the listing child failed (the caller lists and summarizes everything itself),
-        else (ids in inode order as an int64 array, {task id: path} elsewhere, {folder: stamp}, the size of
-        the first share). A share whose child failed is None (the caller summarizes it)."""
-        first, second = self._children
+        the listing child failed (the caller lists and summarizes everything itself), else
+        (ids in inode order as an int64 array, {task id: path} elsewhere, {folder: stamp},
+        the size of the first share). A share whose child failed is None (the caller
+        summarizes it)."""
+        found, other = _answers(self._children)
         self._children = [None, None]
-        found = _answer(first)
         if found is None or found[3] is None:
-            if second is not None:
-                stop_child(second)
             return None, []
         ids, elsewhere, folders, size = found[3]
         import numpy as np  # here: the children import this file with the standard library
         listed = np.frombuffer(ids, dtype=np.int64)
-        results = [found[:3] if len(found[0]) == size * WIDTH else None]
+        results = [found[:3] if len(found[0]) == size * WIDTH * 8 else None]
         if len(listed) > size:
-            other = None if second is None else _answer(second)
-            ok = other is not None and len(other[0]) == (len(listed) - size) * WIDTH
+            ok = other is not None and len(other[0]) == (len(listed) - size) * WIDTH * 8
             results.append(other[:3] if ok else None)
-        elif second is not None:
-            stop_child(second)
         return (listed, elsewhere, folders, size), results
 
 
-def _answer(child):
-    """What a child answered: (values as an array('q'), broken, digests, listing), or None
-    when it failed."""
-    if child is None:
-        return None
-    try:
-        raw = child.stdout.read()
-        code = child.wait()
-        if code != 0:
-            return None
-        packed, broken, digests, listing = pickle.loads(raw)
-        values = array("q")
-        values.frombytes(packed)
-        return values, broken, digests, listing
-    except (OSError, ValueError, TypeError, EOFError, pickle.UnpicklingError):
-        return None
-    finally:
-        stop_child(child)
+def _answers(children):
+    """What each child answered: (values as int64 bytes, broken, digests, listing), or None
+    where it failed. The children's pipes are read together, each as it is written: the
+    first to finish is not kept waiting on a full pipe until the others are done."""
+    raws = _read_together([child for child in children if child is not None])
+    found = []
+    for child in children:
+        if child is None:
+            found.append(None)
+            continue
+        answer = None
+        try:
+            if child.wait() == 0 and raws[child]:
+                answer = pickle.loads(raws[child])
+        except (OSError, ValueError, TypeError, EOFError, pickle.UnpicklingError):
+            pass
+        finally:
+            stop_child(child)
+        ok = isinstance(answer, tuple) and len(answer) == 4 and isinstance(answer[0], bytes)
+        found.append(answer if ok else None)
+    return found
+
+
+def _read_together(children):
+    """{child: all its stdout}, read from every child at once until each closes it."""
+    import selectors
+    chunks = {child: [] for child in children}
+    with selectors.DefaultSelector() as selector:
+        for child in children:
+            selector.register(child.stdout.fileno(), selectors.EVENT_READ, child)
+        while selector.get_map():
+            for key, _ in selector.select():
+                try:
+                    data = os.read(key.fd, PIPE_READ)
+                except OSError:
+                    data = b""
+                if data:
+                    chunks[key.data].append(data)
+                else:
+                    selector.unregister(key.fd)
+    return {child: b"".join(parts) for child, parts in chunks.items()}
 
 
 # ---------------------------------------------------------------- the child
