@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -278,3 +279,20 @@ def test_the_command_line_loads_no_numpy_lxml_or_flask_before_the_open_begins():
             "print(sorted(m for m in ('numpy', 'lxml', 'flask') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_first_open_begins_reading_tasks_json_at_once(folder, monkeypatch):
+    from test_record_warming import cached, evict
+    if not sys.platform.startswith("linux"):
+        pytest.skip("mincore tells what is in the page cache on Linux")
+    monkeypatch.setattr(record_summarizer, "start_early", lambda *args: None)
+    tasks = os.path.join(folder, "tasks.json")
+    if not evict(tasks):
+        pytest.skip("this file system keeps the pages")
+
+    first_open.begin(folder)
+
+    deadline = time.monotonic() + 5
+    while not cached(tasks) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert cached(tasks)
