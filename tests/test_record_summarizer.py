@@ -296,3 +296,27 @@ def test_a_first_open_begins_reading_tasks_json_at_once(folder, monkeypatch):
     while not cached(tasks) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert cached(tasks)
+
+
+@pytest.mark.parametrize("how", ["before the open", "listing", "given ids"])
+def test_children_of_a_project_named_relative_to_the_current_folder(folder, monkeypatch, how):
+    # `label-studio start p`: the children are given paths relative to the current folder,
+    # and open records relative to theirs; records in subfolders must still be found, and
+    # kept by absolute path
+    expected = summarized_in_process(folder, monkeypatch)
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+    if how == "given ids":
+        monkeypatch.setattr(record_summarizer, "start_listing", lambda *args: None)
+    monkeypatch.chdir(os.path.dirname(folder))
+    name = os.path.basename(folder)
+    taken = count_child_results(monkeypatch)
+    claimed = claimed_early(monkeypatch)
+
+    if how == "before the open":
+        first_open.begin(name)
+    project = Project(name)
+
+    assert len(claimed) == (how == "before the open")
+    assert len(taken) == record_summarizer.CHILDREN
+    assert known(project) == expected
+    assert project.completions.paths == {11: os.path.join(folder, "completions", "sub", "11.json")}

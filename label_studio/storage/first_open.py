@@ -19,6 +19,7 @@ RECORD_DIGEST = "label_studio.label_config.compat:usage_keys"
 
 
 def begin(project_dir):
+    project_dir = os.path.abspath(project_dir)  # as the project's open names it
     if os.path.exists(os.path.join(project_dir, CACHE_NAME)):
         return  # a restart: the summaries come from the cache
     record_summarizer.start_early(os.path.join(project_dir, COMPLETIONS_DIR), RECORD_DIGEST)

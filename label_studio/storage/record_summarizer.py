@@ -260,7 +260,11 @@ def summarize_all(folder, task_ids, elsewhere, digest):
     from .record_files import read_all
     from .record_summary import summarize_read
     values, broken, digests, numbers = array("q"), {}, [], {}
-    paths = [elsewhere.get(task_id) or f"{folder}{os.sep}{task_id}.json" for task_id in task_ids]
+    name = ("%d.json" if folder == os.curdir else f"{folder}{os.sep}%d.json").__mod__
+    paths = list(map(name, task_ids))
+    for at in [at for at, task_id in enumerate(task_ids) if task_id in elsewhere] \
+            if elsewhere else ():
+        paths[at] = elsewhere[task_ids[at]]
     for task_id, read in zip(task_ids, read_all(paths)):
         summary = summarize_read(read, digest)
         if summary is None:
@@ -320,7 +324,14 @@ def main():
         ids = array("q")
         ids.frombytes(raw_ids)
         task_ids = ids.tolist()
-    values, broken, digests = summarize_all(folder, task_ids, elsewhere, _resolve(digest_name))
+    digest = _resolve(digest_name)
+    elsewhere = {task_id: os.path.abspath(path) for task_id, path in elsewhere.items()}
+    try:  # names relative to the folder: each open walks one path component, not all
+        os.chdir(folder)
+        folder = os.curdir
+    except OSError:
+        pass
+    values, broken, digests = summarize_all(folder, task_ids, elsewhere, digest)
     out = sys.stdout.buffer
     out.write(pickle.dumps((values.tobytes(), broken, digests, listing),
                            pickle.HIGHEST_PROTOCOL))
