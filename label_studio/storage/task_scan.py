@@ -14,7 +14,7 @@ from .json_offsets import NotAnObject, scan_object
 from .task_encoding import encode, prediction_facts, shapes_of
 from .task_table import Table
 
-DECODE_BATCH = 20000
+DECODE_BATCH = 10000  # 1M tasks, fresh processes: 1.48-1.58 s of CPU against 1.57-1.69 at 20000
 
 
 def index_bytes(store, raw):
