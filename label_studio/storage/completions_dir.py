@@ -16,7 +16,7 @@ from .. import jsonio
 from ..column_map import NONE
 from . import record_files, record_reader, record_summarizer, summary_cache
 from .record_listing import COMPLETIONS_DIR, list_records
-from .summary_map import DIGEST
+from .summary_map import DIGEST, WIDTH
 from .base import Storage
 from .files import KeptFolder, SpareFiles, atomic_write, fsync_path, remove_file, stamp
 from .record_summary import Summary, summarize, summarize_read
@@ -139,7 +139,7 @@ class CompletionsDir(Storage):
         array, the child's result)]."""
         all_ids, all_rows, all_digests, all_broken = [], [], [], {}
         for part, ids, (values, broken, digests) in taken:
-            rows = np.frombuffer(values, dtype=np.int64).reshape(len(ids), -1)
+            rows = np.frombuffer(values, dtype=np.int64).reshape(len(ids), WIDTH)
             if all_digests:  # each child numbers its digests from 0
                 rows = rows.copy()
                 numbered = rows[:, DIGEST] != NONE

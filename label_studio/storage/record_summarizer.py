@@ -17,9 +17,9 @@ inodes and directory blocks, ~10 us each), the records' parsing, and the tasks.j
 
 A first open (no summaries at all) does not wait for the parent's listing of the folder
 (0.3 s at 200k records, on the parent's core): start_listing() starts both children at
-once; the first lists the folder (record_listing.py), keeps the first half of the records in
-inode order and writes the second child's request itself, through a pipe the parent made
-between them, while the parent reads tasks.json. The whole first open at 1M tasks / 200k
+once; the first lists the folder (record_listing.py), keeps the first LISTER_SHARE percent of
+the records in inode order and writes the second child's request for the rest itself,
+through a pipe the parent made between them, while the parent reads tasks.json. The whole first open at 1M tasks / 200k
 records, cold, 6 runs each, alternating with the parent listing first: 3.23-3.61 s against
 3.52-3.75 s (one core had been idle while the parent listed).
 
@@ -27,7 +27,7 @@ Protocol: a child reads one pickle on its stdin (written by the parent, or by th
 child): (folder, task ids as int64 bytes or None, {task id: path} of the records not at
 <folder>/<id>.json, the digest function as "module:qualname" or None, and for a listing
 child (the descriptor of the second child's stdin, MIN_RECORDS), else None). With None for
-the ids the child lists the folder and writes (folder, the ids of the second half, their
+the ids the child lists the folder and writes (folder, the ids of the rest, their
 paths elsewhere, the digest, None) to the descriptor. The child answers one pickle when
 done: (int64 bytes, WIDTH values per id in the order given: inode, mtime_ns, size, count,
 cancelled, completed_at, max_id, digest number; {task id: why} of broken records; [digest
@@ -53,6 +53,10 @@ MIN_RECORDS = 20_000  # below this, summarizing in the parent costs less than st
 # name at 200k records; tmpfs counts 20)
 FOLDER_BYTES_PER_NAME = 20
 WIDTH = 8
+# percent of the records the listing child keeps: it starts its share after the listing and
+# runs a little slower with the listing in memory; at half it finished 0.08-0.18 s after the
+# other (1M tasks / 200k records: 3.08-3.19 s at 50, 2.95-3.10 s at 47, 3.08-3.27 s at 45)
+LISTER_SHARE = 47
 PIPE_READ = 1 << 20
 NONE = -(1 << 63)  # column_map.NONE, without importing numpy here
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -286,7 +290,7 @@ def summarize_all(folder, task_ids, elsewhere, digest):
 
 def list_and_share(folder, peer, digest_name):
     """The listing child's first part: the folder's records in inode order, the second
-    half given to the other child through `peer` ((descriptor, MIN_RECORDS): fewer records
+    part given to the other child through `peer` ((descriptor, MIN_RECORDS): fewer records
     are all kept). Returns (ids, elsewhere, listing)."""
     peer, min_records = peer
     from .record_listing import list_records
@@ -296,7 +300,7 @@ def list_and_share(folder, peer, digest_name):
     ids = list(map(listed.__getitem__, sorted(range(len(listed)), key=inodes.__getitem__)))
     elsewhere = ({task_id: path for task_id, (path, _) in found.items() if path}
                  if any(map(itemgetter(0), places)) else {})
-    size = len(ids) if len(ids) < min_records else -(-len(ids) // CHILDREN)
+    size = len(ids) if len(ids) < min_records else max(1, len(ids) * LISTER_SHARE // 100)
     theirs = ids[size:]
     request = (folder, array("q", theirs).tobytes(),
                {task_id: elsewhere[task_id] for task_id in theirs if task_id in elsewhere},
