@@ -340,3 +340,6 @@ def main():
     out.write(pickle.dumps((values.tobytes(), broken, digests, listing),
                            pickle.HIGHEST_PROTOCOL))
     out.flush()
+    # the parent waits for the end of the pipe and for the exit: skip the interpreter's
+    # teardown of everything read (10-30 ms)
+    os._exit(0)
