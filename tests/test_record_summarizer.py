@@ -320,3 +320,15 @@ def test_children_of_a_project_named_relative_to_the_current_folder(folder, monk
     assert len(taken) == record_summarizer.CHILDREN
     assert known(project) == expected
     assert project.completions.paths == {11: os.path.join(folder, "completions", "sub", "11.json")}
+
+
+def test_the_two_children_keep_to_different_cpus():
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cpus) < 2:
+        pytest.skip("one CPU")
+    code = ("import os, sys; from label_studio.storage.record_summarizer import "
+            "_keep_to_one_cpu; _keep_to_one_cpu(int(sys.argv[1])); "
+            "print(sorted(os.sched_getaffinity(0)))")
+    found = [subprocess.run([sys.executable, "-c", code, str(index)], capture_output=True,
+                            text=True, check=True).stdout.strip() for index in (0, 1)]
+    assert found == [str([cpus[0]]), str([cpus[1]])]

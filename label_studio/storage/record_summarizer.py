@@ -317,10 +317,24 @@ def list_and_share(folder, peer, digest_name):
         listing
 
 
+def _keep_to_one_cpu(index):
+    """The two children on different CPUs: each then shares its CPU with the parent's work
+    for about the same time, where the scheduler moved them about unevenly (one finished up
+    to 0.17 s before the other). 1M tasks / 200k records, cold, 10 alternating runs each:
+    3.10-3.31 s unpinned, 2.88-3.23 s pinned."""
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) >= 2:
+            os.sched_setaffinity(0, {cpus[index % len(cpus)]})
+    except (AttributeError, OSError):
+        pass
+
+
 def main():
     import gc
     gc.disable()  # a short life making no garbage cycles: the collections would be all cost
     folder, raw_ids, elsewhere, digest_name, peer = pickle.loads(sys.stdin.buffer.read())
+    _keep_to_one_cpu(0 if raw_ids is None else 1)
     listing = None
     if raw_ids is None:
         task_ids, elsewhere, listing = list_and_share(folder, peer, digest_name)
