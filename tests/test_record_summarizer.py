@@ -79,18 +79,23 @@ def count_child_results(monkeypatch):
     return taken
 
 
-def count_listings(monkeypatch):
-    """Counts the first opens whose children listed the folder themselves."""
-    started = []
-    real = record_summarizer.start_listing
+def counted(monkeypatch, name):
+    """What record_summarizer.<name> gave that was not None, from now on."""
+    given = []
+    real = getattr(record_summarizer, name)
 
-    def counted(*args):
-        listing = real(*args)
-        if listing is not None:
-            started.append(1)
-        return listing
-    monkeypatch.setattr(record_summarizer, "start_listing", counted)
-    return started
+    def counting(*args):
+        found = real(*args)
+        if found is not None:
+            given.append(found)
+        return found
+    monkeypatch.setattr(record_summarizer, name, counting)
+    return given
+
+
+def count_listings(monkeypatch):
+    """The first opens whose children listed the folder themselves."""
+    return counted(monkeypatch, "start_listing")
 
 
 @pytest.mark.parametrize("children_list", [True, False])
@@ -216,17 +221,8 @@ def test_children_stop_when_the_open_gives_up(folder, monkeypatch):
 
 
 def claimed_early(monkeypatch):
-    """Counts the opens that took over summarizers started by first_open.begin()."""
-    taken = []
-    real = record_summarizer.claim
-
-    def counted(*args):
-        listing = real(*args)
-        if listing is not None:
-            taken.append(listing)
-        return listing
-    monkeypatch.setattr(record_summarizer, "claim", counted)
-    return taken
+    """The opens that took over summarizers started by first_open.begin()."""
+    return counted(monkeypatch, "claim")
 
 
 def test_summarizers_started_before_the_open_are_taken_over(folder, monkeypatch):

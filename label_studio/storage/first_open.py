@@ -11,6 +11,7 @@ exit. Nothing here loads numpy, lxml or flask.
 import os
 
 from . import record_summarizer
+from .record_files import read_ahead
 from .record_listing import COMPLETIONS_DIR
 from .summary_cache import CACHE_NAME
 
@@ -23,18 +24,4 @@ def begin(project_dir):
     if os.path.exists(os.path.join(project_dir, CACHE_NAME)):
         return  # a restart: the summaries come from the cache
     record_summarizer.start_early(os.path.join(project_dir, COMPLETIONS_DIR), RECORD_DIGEST)
-    _read_ahead(os.path.join(project_dir, "tasks.json"))
-
-
-def _read_ahead(path):
-    """Asks the kernel to read the file into the page cache now, without waiting for it."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-    except (OSError, AttributeError):
-        pass
-    finally:
-        os.close(fd)
+    read_ahead(os.path.join(project_dir, "tasks.json"))
