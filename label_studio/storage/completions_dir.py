@@ -15,13 +15,11 @@ import numpy as np
 from .. import jsonio
 from ..column_map import NONE
 from . import record_files, record_reader, record_summarizer, summary_cache
-from .record_listing import COMPLETIONS_DIR, list_records
-from .summary_map import DIGEST, WIDTH
 from .base import Storage
 from .files import KeptFolder, SpareFiles, atomic_write, fsync_path, remove_file, stamp
+from .record_listing import COMPLETIONS_DIR, list_records
 from .record_summary import Summary, summarize, summarize_read
-
-
+from .summary_map import DIGEST, WIDTH
 
 CACHE_AFTER_READS = 200
 WARM_BYTES = 65536
@@ -373,8 +371,9 @@ class Rescan:
                 return [(self._stale, None, None)]
             ids, elsewhere, folders, size = listed
             self._owner._folders = folders
-            paths = map(elsewhere.get, ids.tolist()) if elsewhere else repeat(None)
-            self._stale = list(zip(ids.tolist(), paths))
+            id_list = ids.tolist()
+            self._stale = list(zip(id_list, map(elsewhere.get, id_list) if elsewhere
+                                   else repeat(None)))
             return list(zip((self._stale[:size], self._stale[size:]), (ids[:size], ids[size:]),
                             results))
         if self._helpers is None:

@@ -19,9 +19,11 @@ A first open (no summaries at all) does not wait for the parent's listing of the
 (0.3 s at 200k records, on the parent's core): start_listing() starts both children at
 once; the first lists the folder (record_listing.py), keeps the first LISTER_SHARE percent of
 the records in inode order and writes the second child's request for the rest itself,
-through a pipe the parent made between them, while the parent reads tasks.json. The whole first open at 1M tasks / 200k
-records, cold, 6 runs each, alternating with the parent listing first: 3.23-3.61 s against
-3.52-3.75 s (one core had been idle while the parent listed).
+through a pipe the parent made between them, while the parent reads tasks.json. The whole
+first open at 1M tasks / 200k records, cold, 6 runs each, alternating with the parent
+listing first: 3.23-3.61 s against 3.52-3.75 s (one core had been idle while the parent
+listed). `label-studio start` starts them even before it loads the server's modules
+(first_open.py).
 
 Protocol: a child reads one pickle on its stdin (written by the parent, or by the listing
 child): (folder, task ids as int64 bytes or None, {task id: path} of the records not at
@@ -164,8 +166,8 @@ def _resolve(name):
 
 def _start_child(request, stdin=None, pass_fds=()):
     paths = json.dumps([_PACKAGE_ROOT] + [path for path in sys.path if path])
-    return start_child([sys.executable, "-I", "-S", "-c", _CHILD_CODE, paths], request, widen=True,
-                       stdin=stdin, pass_fds=pass_fds)
+    return start_child([sys.executable, "-I", "-S", "-c", _CHILD_CODE, paths], request,
+                       widen=True, stdin=stdin, pass_fds=pass_fds)
 
 
 class Summarizers:
