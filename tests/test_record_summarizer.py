@@ -328,3 +328,14 @@ def test_the_two_children_keep_to_different_cpus():
     found = [subprocess.run([sys.executable, "-c", code, str(index)], capture_output=True,
                             text=True, check=True).stdout.strip() for index in (0, 1)]
     assert found == [str([cpus[0]]), str([cpus[1]])]
+
+
+def test_children_given_their_ids_are_placed_on_different_cpus(monkeypatch):
+    requests = []
+    monkeypatch.setattr(record_summarizer, "_start_child",
+                        lambda request, **kwargs: requests.append(request))
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+
+    record_summarizer.start("/nowhere", list(range(10)), {}, None)
+
+    assert [request[4] for request in requests] == [0, 1]

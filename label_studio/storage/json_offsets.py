@@ -111,16 +111,6 @@ def _structural(chunk):
     return found
 
 
-def _quote_parity(chunk, quotes):
-    """Per byte of the block, the parity of the real quotes at or before it (`quotes`:
-    their offsets in the block): odd inside a string that began in this block. A running
-    sum over the block, wrapping at 256 (parity survives), is cheaper than searching the
-    quotes for every structural character."""
-    marks = np.zeros(len(chunk), dtype=np.uint8)
-    marks[quotes] = 1
-    return np.cumsum(marks, dtype=np.uint8) & 1
-
-
 def _unescaped(data, quotes):
     """The quotes not preceded by an odd run of backslashes."""
     if not len(quotes):

@@ -28,9 +28,10 @@ listed). `label-studio start` starts them even before it loads the server's modu
 Protocol: a child reads one pickle on its stdin (written by the parent, or by the listing
 child): (folder, task ids as int64 bytes or None, {task id: path} of the records not at
 <folder>/<id>.json, the digest function as "module:qualname" or None, and for a listing
-child (the descriptor of the second child's stdin, MIN_RECORDS), else None). With None for
-the ids the child lists the folder and writes (folder, the ids of the rest, their
-paths elsewhere, the digest, None) to the descriptor. The child answers one pickle when
+child (the descriptor of the second child's stdin, MIN_RECORDS), else the child's place
+among its siblings (0 or 1: the CPU it keeps to, see _keep_to_one_cpu). With None for the
+ids the child lists the folder and writes (folder, the ids of the rest, their paths
+elsewhere, the digest, 1) to the descriptor. The child answers one pickle when
 done: (int64 bytes, WIDTH values per id in the order given: inode, mtime_ns, size, count,
 cancelled, completed_at, max_id, digest number; {task id: why} of broken records; [digest
 values]; the listing or None). The listing, from a listing child: (all the ids in inode
@@ -79,11 +80,11 @@ def start(folder, task_ids, elsewhere, digest):
     size = -(-len(task_ids) // CHILDREN)
     shares = [task_ids[at:at + size] for at in range(0, len(task_ids), size)]
     children = []
-    for share in shares:
+    for place, share in enumerate(shares):
         mine = {task_id: elsewhere[task_id] for task_id in share if task_id in elsewhere} \
             if elsewhere else {}
         children.append(_start_child((folder, array("q", share).tobytes(), mine, digest_name,
-                                      None)))
+                                      place)))
     return Summarizers(shares, children)
 
 
@@ -267,10 +268,8 @@ def summarize_all(folder, task_ids, elsewhere, digest):
     from .record_summary import summarize_read
     values, broken, digests, numbers = array("q"), {}, [], {}
     name = ("%d.json" if folder == os.curdir else f"{folder}{os.sep}%d.json").__mod__
-    paths = list(map(name, task_ids))
-    for at in [at for at, task_id in enumerate(task_ids) if task_id in elsewhere] \
-            if elsewhere else ():
-        paths[at] = elsewhere[task_ids[at]]
+    paths = ([elsewhere.get(task_id) or name(task_id) for task_id in task_ids] if elsewhere
+             else list(map(name, task_ids)))
     for task_id, read in zip(task_ids, read_all(paths)):
         summary = summarize_read(read, digest)
         if summary is None:
@@ -306,7 +305,7 @@ def list_and_share(folder, peer, digest_name):
     theirs = ids[size:]
     request = (folder, array("q", theirs).tobytes(),
                {task_id: elsewhere[task_id] for task_id in theirs if task_id in elsewhere},
-               digest_name, None)
+               digest_name, 1)
     try:
         with os.fdopen(peer, "wb") as pipe:
             if theirs:
@@ -320,7 +319,7 @@ def list_and_share(folder, peer, digest_name):
 
 
 def _keep_to_one_cpu(index):
-    """The two children on different CPUs: each then shares its CPU with the parent's work
+    """Each of two children on its own CPU: each then shares its CPU with the parent's work
     for about the same time, where the scheduler moved them about unevenly (one finished up
     to 0.17 s before the other). 1M tasks / 200k records, cold, 10 alternating runs each:
     3.10-3.31 s unpinned, 2.88-3.23 s pinned."""
@@ -335,11 +334,11 @@ def _keep_to_one_cpu(index):
 def main():
     import gc
     gc.disable()  # a short life making no garbage cycles: the collections would be all cost
-    folder, raw_ids, elsewhere, digest_name, peer = pickle.loads(sys.stdin.buffer.read())
-    _keep_to_one_cpu(0 if raw_ids is None else 1)
+    folder, raw_ids, elsewhere, digest_name, place = pickle.loads(sys.stdin.buffer.read())
+    _keep_to_one_cpu(0 if raw_ids is None else place)
     listing = None
     if raw_ids is None:
-        task_ids, elsewhere, listing = list_and_share(folder, peer, digest_name)
+        task_ids, elsewhere, listing = list_and_share(folder, place, digest_name)
     else:
         ids = array("q")
         ids.frombytes(raw_ids)
