@@ -219,10 +219,10 @@ def init(**kw):
 @legacy_options
 def start(do_init, **kw):
     """Serve the project folder PROJECT_NAME on http://HOST:PORT."""
-    from ..project_init import is_project
     path = _project_dir(kw["root_dir"], kw["project_name"])
     initialized = False
     if do_init:
+        from ..project_init import is_project
         if is_project(path) and not kw["force"]:
             click.echo(f"Project {path} is already initialized; starting it.")
         else:
