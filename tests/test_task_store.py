@@ -65,6 +65,100 @@ def test_blocks_split_anywhere(tmp_path, monkeypatch):
     assert served(TaskStore(path, "tasks.json").open()) == expected_from(text)
 
 
+# compact files (no whitespace outside strings, as this server and orjson write them) are
+# located by their `},"` boundaries; these hold `},"` where no entry ends
+COMPACT = {
+    "nested integer keys": {"1": {"data": {"a": {"2": {}, "3": {}}}}, "2": {"data": {}}},
+    "a key ending with },": {"1": {"data": {"a},": {}, "b": {}}}, "5": {"x": {"},": {}}}},
+    "escaped in strings": {"1": {"data": {"t": '},"9":{'}}, "9": {"data": {"t": "\\"}}},
+    "unicode": {"1": {"data": {"\u00e9t\u00e9": "\u2603"}}, "2": {"data": {"k": "\u00e9"}}},
+    "odd tasks": ODD,
+    "non-integer keys": {"1": {"data": {"a": 1}}, "x": {"data": {}}, "3": {"data": {"a": 3}}},
+    "a key that is no digit": {"\u0663": {"data": {"a": 1}}, "4": {"data": {}}},
+}
+COMPACT_TEXTS = {
+    **{name: json.dumps(tasks, separators=(",", ":"), ensure_ascii=False)
+       for name, tasks in COMPACT.items()},
+    "not an object inside": '{"1":{"a":{},"b":{}},"2":3,"4":{}}',
+    "repeated keys": '{"1":{"data":{"a":1}},"2":{},"1":{"data":{"a":2}}}',
+    "escaped key": '{"1":{"a":{},"2":{}},"\\u0032":{}}',
+    "a key beginning with no digit": '{"1":{"a":{},"2":{}},"x":{}}',
+    "one entry edited by hand": '{"1":{"a":{}},"2":{"b":{}}, "3": {"c":{}},"4":{}}',
+    "a trailing newline": '{"1":{"data":{"a":1}},"2":{"data":{"b":2}}}\n',
+    "only one": '{"7":{"data":{"a":{"1":{},"2":{}}}}}',
+}
+
+
+# a boundary deeper than the top level, a key not written as its characters or not an
+# integer, an entry not in compact form, a value not an object: the whole file is scanned
+SCANNED = {"nested integer keys", "a key that is no digit", "escaped key", "non-integer keys",
+           "a key beginning with no digit",
+           "one entry edited by hand", "not an object inside", "only one"}
+
+
+def served_facts(path):
+    store = TaskStore(path, "tasks.json").open()
+    return (served(store), store.warnings, store.key_counts(),
+            [store.score_of(task_id) for task_id in store])
+
+
+@pytest.mark.parametrize("name", sorted(COMPACT_TEXTS))
+@pytest.mark.parametrize("batch", [1, 2, 3, 10000])
+def test_compact_files_are_served_as_the_scan_serves_them(tmp_path, monkeypatch, name, batch):
+    text = COMPACT_TEXTS[name]
+    path = str(tmp_path / "tasks.json")
+    write(path, text)
+    monkeypatch.setattr(task_scan, "DECODE_BATCH", batch)
+    scans = []
+    scan = task_scan.scan_object
+    monkeypatch.setattr(task_scan, "scan_object", lambda raw: scans.append(1) or scan(raw))
+    found = served_facts(path)
+    # those located by their boundaries alone
+    # (repeated keys in one batch are fewer keys than entries; in two, the last still wins)
+    assert bool(scans) == (name in SCANNED or (name == "repeated keys" and batch >= 3))
+    monkeypatch.setattr(task_scan, "_index_compact", lambda store, raw: False)
+    assert found == served_facts(path)
+    if name in ("non-integer keys", "not an object inside", "a key beginning with no digit"):
+        assert len(found[1]) == 1  # the scan's warning, once
+    else:
+        assert found[0] == expected_from(text) and found[1] == []
+
+
+def test_a_file_this_server_writes_is_not_scanned_byte_by_byte(tmp_path, monkeypatch):
+    source = make_source(tmp_path, count=0)
+    # nested objects followed by more keys, as predictions have them
+    result = {"from_name": "label", "value": {"x": 1.5, "labels": ["Car"]}, "type": "labels"}
+    tasks = [{"data": {"image": f"{i}.jpg", "meta": {"k": {"v": i}, "n": {}}}, "id": i,
+              "predictions": [{"score": i / 100, "result": [result]}]} for i in range(60)]
+    source.append(list(range(40)), tasks[:40])
+    source.rewrite({task["id"]: {**task, "data": {"text": "\u00e9"}} for task in tasks[:10]})
+    source.append(list(range(40, 60)), tasks[40:])
+    expected = served(TaskStore(source.path, "tasks.json").open())
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("scanned byte by byte")
+    monkeypatch.setattr(task_scan, "scan_object", no_scan)
+    monkeypatch.setattr(task_scan, "DECODE_BATCH", 7)
+    store = TaskStore(source.path, "tasks.json").open()
+    assert served(store) == expected and len(expected) == 60
+    assert store[45]["data"]["meta"] == {"k": {"v": 45}, "n": {}}
+    assert store.score_of(59) == 0.59 and store.warnings == []
+
+
+def test_a_batch_too_large_for_a_compact_file_is_scanned_not_decoded(tmp_path, monkeypatch):
+    # a file with no `},"` at all (indented on one line, say) would be one batch
+    path = str(tmp_path / "tasks.json")
+    write(path, json.dumps({str(i): {"data": {"i": i}} for i in range(20)}))
+    monkeypatch.setattr(task_scan, "COMPACT_BATCH_BYTES", 100)
+    monkeypatch.setattr(task_scan, "DECODE_BATCH", 5)
+    decoded = []
+    loads = task_scan.jsonio.loads
+    monkeypatch.setattr(task_scan.jsonio, "loads", lambda data: decoded.append(len(data))
+                        or loads(data))
+    store = TaskStore(path, "tasks.json").open()
+    assert len(store) == 20 and max(decoded) < 200
+
+
 def test_repeated_keys_and_non_objects(tmp_path):
     text = '{"1": {"data": {"a": 1}}, "x": {}, "2": 5, "1": {"data": {"a": 2}}, "01": {"z": 1}}'
     path = str(tmp_path / "tasks.json")

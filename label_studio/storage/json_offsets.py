@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 BLOCK = 1 << 20  # small enough that its arrays reuse memory: fresh pages cost a fault each
+COMPACT_BLOCK = 1 << 22
 _QUOTE, _BACKSLASH = 34, 92
 _OPEN = (ord("{"), ord("["))
 _CLOSE = (ord("}"), ord("]"))
 _COLON, _COMMA = ord(":"), ord(",")
+_DIGIT_0, _MINUS = np.uint8(ord("0")), ord("-")
 
 _STRUCTURAL = (*_OPEN, *_CLOSE, _COLON, _COMMA)
 _DELTA = np.zeros(256, dtype=np.int8)
@@ -190,6 +192,25 @@ def _object_of_objects(positions, chars, before, key_start, key_end):
     at = positions[1:].reshape(count, 4)
     return Entries(key_start.astype(np.int64, copy=False), key_end.astype(np.int64, copy=False),
                    at[:, 1].copy(), at[:, 2] + 1, at[:, 3].copy(), int(at[-1, 3]))
+
+
+def compact_boundaries(buffer, block=COMPACT_BLOCK):
+    """Where `},"` and a digit or '-' occur in the buffer (the positions of the '}'). In the
+    compact form, with no whitespace outside strings (orjson's, which this server writes),
+    every boundary between two entries of an object of integer-keyed objects is one of
+    these. Others may lie in nested objects (integer keys there too), or in a string (a key
+    ending with '},'): the caller checks."""
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    found = [np.empty(0, dtype=np.int64)]
+    for start in range(0, len(data) - 3, block):
+        chunk = data[start:start + block + 3]
+        mask = chunk[:-3] == _CLOSE[0]
+        mask &= chunk[1:-2] == _COMMA
+        mask &= chunk[2:-1] == _QUOTE
+        follows = chunk[3:]
+        mask &= ((follows - _DIGIT_0) < 10) | (follows == _MINUS)
+        found.append(np.flatnonzero(mask) + start)
+    return np.concatenate(found)
 
 
 def _first_non_space(buffer, position):
