@@ -1,6 +1,8 @@
 """label-studio init / start / version / templates / validate-config."""
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -197,3 +199,14 @@ def test_ctrl_c_and_sigterm_stop_the_server_even_with_a_request_half_sent(projec
         idle.close()
     with open(os.path.join(project_dir, "tasks.json")) as f:
         assert json.load(f) == {}
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+def test_the_command_loads_numpy_without_a_thread_per_core():
+    # OpenBLAS's threads spin at import: CPU a first open needs (nothing multiplies floats)
+    code = ("import os, label_studio.cli.main, numpy; "
+            "print(len(os.listdir('/proc/self/task')))")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env)
+    assert out.stdout.strip() == "1"

@@ -18,6 +18,11 @@ from ..storage import first_open
 from ..storage_options import (ROLES, StorageOptionError, apply_to_project,
                                parse_storage_option, type_names)
 
+# numpy's OpenBLAS starts a thread per core when it is imported, and they spin a while:
+# ~0.08 s of CPU at each start, while a first open needs both cores. Nothing here multiplies
+# float matrices.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 QUICK_START = "Quick start usage: label-studio start my_project --init"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
