@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 MAX_PORT_TRIES = 1000
 THREADS = 8
+REQUEST_QUEUE = 64  # connections the kernel holds until the server accepts them
+_ANY_IPV6 = ("::", "::0", "::0.0.0.0")
 
 
 def port_in_use(host, port):
@@ -36,6 +38,34 @@ def free_port_from(host, port):
     raise RuntimeError(f"No free port found in {port}..{port + MAX_PORT_TRIES - 1}")
 
 
+def listen(host, port):
+    """A socket bound to (host, port) and listening, with the options cheroot gives its own
+    (address reuse, no Nagle delay, both IP versions on "::"). `label-studio start` listens
+    before the project opens: the kernel holds the connections made meanwhile, and they are
+    answered once it is open, rather than refused."""
+    try:
+        found = socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
+                                   socket.AI_PASSIVE)
+    except socket.gaierror:
+        found = [(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, 0,
+                  "", (host, port))]
+    error = OSError(f"no address for {host}")
+    for family, kind, proto, _, address in found:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if family == socket.AF_INET6 and host in _ANY_IPV6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            sock.bind(address)
+            sock.listen(REQUEST_QUEUE)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error
+
+
 def limit_malloc_arenas():
     """Each server thread would get its own glibc arena, and large import buffers fragment
     them; two arenas keep resident memory near what one thread would need, at no speed cost."""
@@ -49,15 +79,17 @@ def limit_malloc_arenas():
 STOP_GRACE_SECONDS = 5
 
 
-def serve(app, host, port, debug=False, ssl_context=None):
+def serve(app, host, port, debug=False, ssl_context=None, sock=None):
+    """Serves until stopped; `sock`: a socket listen() gave for (host, port) (not with
+    `debug`: Werkzeug binds its own)."""
     if debug:
         app.run(host=host, port=port, debug=True, threaded=True, use_reloader=False,
                 ssl_context=ssl_context)
         return
-    from cheroot import wsgi
     from .response_writes import OneSendConnection
-    server = wsgi.Server((host, port), app, numthreads=THREADS, server_name="label-studio",
-                         request_queue_size=64, shutdown_timeout=1)
+    server = _server_class(sock)((host, port), app, numthreads=THREADS,
+                                 server_name="label-studio", request_queue_size=REQUEST_QUEUE,
+                                 shutdown_timeout=1)
     server.ConnectionClass = OneSendConnection
     if ssl_context:
         from cheroot.ssl.builtin import BuiltinSSLAdapter
@@ -66,6 +98,21 @@ def serve(app, host, port, debug=False, ssl_context=None):
         _serve_until_signalled(server)
     else:
         _serve_until_interrupted(server)
+
+
+def _server_class(sock):
+    """cheroot's server, or one that takes `sock` where it would bind a socket of its own."""
+    from cheroot import wsgi
+    if sock is None:
+        return wsgi.Server
+
+    class ServerOnSocket(wsgi.Server):
+        def bind(self, family, type, proto=0):
+            self.socket = sock
+            self.bind_addr = self.resolve_real_bind_addr(sock)
+            return sock
+
+    return ServerOnSocket
 
 
 def _serve_until_signalled(server):

@@ -171,6 +171,54 @@ def test_start_moves_to_the_next_free_port_when_the_port_is_taken(project_dir):
             process.wait(30)
 
 
+def test_a_request_made_while_the_project_opens_waits_for_it(project_dir, tmp_path):
+    # the open is held until the test lets it go: the port must be listening meanwhile
+    import socket
+    import time
+    gate = str(tmp_path / "open")
+    code = ("import os, sys, time\n"
+            "from label_studio import project\n"
+            "opening = project.Project.__init__\n"
+            "def held(self, *args, **kwargs):\n"
+            "    while not os.path.exists(sys.argv[2]):\n"
+            "        time.sleep(0.01)\n"
+            "    opening(self, *args, **kwargs)\n"
+            "project.Project.__init__ = held\n"
+            "from label_studio.cli import main\n"
+            "main(['start', sys.argv[1], '--port', sys.argv[3], '--no-browser'])\n")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-c", code, project_dir, gate, str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                client = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except ConnectionRefusedError:
+                assert time.time() < deadline, "the port was not listening while it opened"
+                assert process.poll() is None
+                time.sleep(0.02)
+        with client:
+            client.sendall(b"GET /api/project HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            client.settimeout(0.3)
+            with pytest.raises(socket.timeout):
+                client.recv(1)  # not before the project is open
+            open(gate, "w").close()
+            client.settimeout(60)
+            answer = b""
+            while chunk := client.recv(65536):
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200")
+        assert json.loads(body)["task_count"] == 0
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
 @pytest.mark.parametrize("stop_signal", ["SIGINT", "SIGTERM"])
 def test_ctrl_c_and_sigterm_stop_the_server_even_with_a_request_half_sent(project_dir,
                                                                         stop_signal):

@@ -239,6 +239,9 @@ def start(do_init, **kw):
 def _serve(path, kw, apply_storages=False):
     # first thing, before the modules of the project and the server load (see first_open.py)
     first_open.begin(path)
+    # then the port: a browser's request made while a large project opens waits for the open
+    # rather than being refused
+    listener = _listen(kw, _settings_of(path))
     from ..project import Project, ProjectNotFound
     from ..server import create_app
     try:
@@ -248,7 +251,16 @@ def _serve(path, kw, apply_storages=False):
     if apply_storages:
         _apply_storages(project, path, kw["storages"])
     settings = project.settings
-    _run_server(lambda options: create_app(project, options), path, kw, settings)
+    _run_server(lambda options: create_app(project, options), path, kw, settings, listener)
+
+
+def _settings_of(path):
+    """The folder's config.json as settings, or None when it has none to read."""
+    from ..settings import Settings
+    try:
+        return Settings.load(path)
+    except (OSError, ValueError):
+        return None
 
 
 def _apply_storages(project, path, storages):
@@ -262,20 +274,36 @@ def _apply_storages(project, path, storages):
                        f"{option.describe()}.")
 
 
-def _run_server(make_app, what, kw, settings=None):
-    """Binds, warns and serves; `settings` (a project's config.json) fills what options omit."""
-    from ..server import ServerOptions
-    from ..serving import free_port_from, limit_malloc_arenas, serve
-    from ..settings import Settings
-    settings = settings or Settings({})
+def _listen(kw, settings):
+    """(host, bound host, port, listening socket): the port of the options, else of
+    `settings`, else 8080, or the next free one (a warning says so). With --debug,
+    Werkzeug binds (no socket). None when `settings` is None."""
+    from ..serving import free_port_from, listen
+    if settings is None:
+        return None
     host = kw["host"] or settings.host or "127.0.0.1"
     bind = "127.0.0.1" if host == "localhost" else host
     port = kw["port"] or settings.port or 8080
-    if not kw["debug"]:
-        free = free_port_from(bind, port)
-        if free != port:
-            click.echo(f"*** WARNING! Port {port} is in use; using {free} instead. ***", err=True)
-            port = free
+    if kw["debug"]:
+        return host, bind, port, None
+    free = free_port_from(bind, port)
+    if free != port:
+        click.echo(f"*** WARNING! Port {port} is in use; using {free} instead. ***", err=True)
+        port = free
+    try:
+        return host, bind, port, listen(bind, port)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot serve on {bind}:{port}: {exc}") from None
+
+
+def _run_server(make_app, what, kw, settings=None, listener=None):
+    """Binds (unless `listener` is _listen()'s already), warns and serves; `settings` (a
+    project's config.json) fills what options omit."""
+    from ..server import ServerOptions
+    from ..serving import limit_malloc_arenas, serve
+    from ..settings import Settings
+    settings = settings or Settings({})
+    host, bind, port, sock = listener or _listen(kw, settings)
     password = kw["password"] or settings.password
     if bind not in LOOPBACK and not password:
         click.echo(f"*** WARNING! Serving on {bind} without a password: anyone who can reach "
@@ -290,7 +318,7 @@ def _run_server(make_app, what, kw, settings=None):
     # the loaded project lives as long as the server: keep the collector from rescanning it
     gc.freeze()
     limit_malloc_arenas()
-    serve(app, bind, port, debug=kw["debug"], ssl_context=ssl_context)
+    serve(app, bind, port, debug=kw["debug"], ssl_context=ssl_context, sock=sock)
 
 
 @main.command("start-multi-session")
