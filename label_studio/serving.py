@@ -12,11 +12,14 @@ import signal
 import socket
 import sys
 import threading
+from contextlib import contextmanager
 
 from .cpu_affinity import threads_started_on_one_cpu
 
 log = logging.getLogger(__name__)
 
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # glibc's mallopt() options
+GLIBC_DEFAULT_THRESHOLD = 128 << 10
 MAX_PORT_TRIES = 1000
 THREADS = 8
 REQUEST_QUEUE = 64  # connections the kernel holds until the server accepts them
@@ -69,11 +72,41 @@ def listen(host, port):
 def limit_malloc_arenas():
     """Each server thread would get its own glibc arena, and large import buffers fragment
     them; two arenas keep resident memory near what one thread would need, at no speed cost."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
-        except (OSError, AttributeError):
-            pass
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(M_ARENA_MAX, 2)
+
+
+@contextmanager
+def freed_blocks_reused():
+    """Inside, glibc keeps large freed blocks for the next allocations; after, the heap is
+    given back as before. By default each block over 128 KB is fresh pages from the kernel,
+    handed back when freed: a first open of 1M tasks allocates and frees a few per batch of
+    10k tasks (their bytes, their encoding again), and took 43k page faults and 0.08-0.23 s
+    of system CPU for it, 20k and 0.03-0.06 s inside. Resident memory after the trim is the
+    same (157 MB either way, in that measure)."""
+    libc = _glibc()
+    if libc is None:
+        yield
+        return
+    libc.mallopt(M_MMAP_THRESHOLD, 64 << 20)
+    libc.mallopt(M_TRIM_THRESHOLD, 256 << 20)
+    try:
+        yield
+    finally:
+        libc.mallopt(M_TRIM_THRESHOLD, GLIBC_DEFAULT_THRESHOLD)
+        libc.mallopt(M_MMAP_THRESHOLD, GLIBC_DEFAULT_THRESHOLD)
+        libc.malloc_trim(0)
+
+
+def _glibc():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
 
 
 STOP_GRACE_SECONDS = 5

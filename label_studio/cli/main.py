@@ -244,8 +244,10 @@ def _serve(path, kw, apply_storages=False):
     listener = _listen(kw, _settings_of(path))
     from ..project import Project, ProjectNotFound
     from ..server import create_app
+    from ..serving import freed_blocks_reused
     try:
-        project = Project(path, name=path)
+        with freed_blocks_reused():
+            project = Project(path, name=path)
     except ProjectNotFound as exc:
         raise click.ClickException(str(exc)) from None
     if apply_storages:
