@@ -98,11 +98,26 @@ def test_cold_reads_go_direct_and_give_what_ordinary_reads_give(tmp_path, monkey
     used = []
     real = direct_reads.read_all
     monkeypatch.setattr(direct_reads, "read_all",
-                        lambda paths, read_ordinary: used.append(len(paths))
-                        or real(paths, read_ordinary))
+                        lambda paths, read_ordinary, samples: used.append(list(paths))
+                        or real(used[-1], read_ordinary, samples))
     paths = make_files(tmp_path, [None if index % 9 == 0 else 300 for index in range(400)])
     assert list(record_files.read_all(paths)) == [record_files.read_or_none(p) for p in paths]
-    assert used == [397]
+    assert used == [paths[3:]]
+
+
+def test_direct_reads_take_their_paths_as_the_reading_goes_on(tmp_path):
+    paths = make_files(tmp_path, [100 + index for index in range(300)])
+    given = []
+
+    def giving():
+        for path in paths:
+            given.append(path)
+            yield path
+    reading = direct_reads.read_all(giving(), record_files.read_or_none, paths[:3])
+    first = next(reading)
+    # a few batches ahead of what was read, not all of them
+    assert first == record_files.read_or_none(paths[0]) and len(given) < 300
+    assert [first, *reading] == [record_files.read_or_none(path) for path in paths]
 
 
 def test_a_file_that_changes_after_it_was_opened_is_read_again(tmp_path, monkeypatch):
@@ -145,7 +160,7 @@ def test_aio_calls_that_are_refused_leave_the_reads_to_the_caller(tmp_path, monk
 def test_reads_meant_for_the_page_cache_never_go_direct(tmp_path, monkeypatch):
     monkeypatch.setattr(record_files, "SLOW_READ_SECONDS", 0.0)  # every read counts as cold
     monkeypatch.setattr(record_files, "READ_PROBE", 3)
-    monkeypatch.setattr(direct_reads, "read_all", lambda paths, read_ordinary: 1 / 0)
+    monkeypatch.setattr(direct_reads, "read_all", lambda *args: 1 / 0)
     paths = make_files(tmp_path, [300] * 40)
     got = list(record_files.read_all(paths, direct=False))
     assert got == [record_files.read_or_none(path) for path in paths]

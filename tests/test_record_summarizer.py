@@ -169,6 +169,60 @@ def test_a_failing_second_child_leaves_its_share_to_the_parent(folder, monkeypat
     assert known(project) == expected
 
 
+def test_the_two_children_share_the_records_a_chunk_at_a_time(tmp_path, monkeypatch):
+    project_dir = make_project(str(tmp_path / "many"))
+    count = 6000  # enough that the second child is waiting before the first is done
+    Project(project_dir).import_tasks([{"data": {"image": f"{i}.jpg"}} for i in range(count)])
+    for task_id in range(count):
+        write(os.path.join(project_dir, "completions", f"{task_id}.json"), json.dumps(
+            {"completions": [{"id": task_id + 1, "created_at": task_id,
+                              "result": [box("Car")]}]}))
+    expected = summarized_in_process(project_dir, monkeypatch)
+    Project(project_dir).completions.flush_cache()
+    for name in (summary_cache.CACHE_NAME, summary_cache.COLUMNS_NAME):
+        os.unlink(os.path.join(project_dir, name))  # a first open again
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+    monkeypatch.setattr(record_summarizer, "SHARE_CHUNK", 50)
+    taken = count_child_results(monkeypatch)
+
+    project = Project(project_dir)
+
+    assert known(project) == expected
+    done = [ids.tolist() for _, ids, _ in taken]
+    assert len(done) == 2 and all(done)  # both took chunks
+    assert sorted(done[0] + done[1]) == list(range(count))
+    for ids in done:  # whole chunks of 50 records, contiguous in the listing's order
+        assert len(ids) % 50 == 0
+
+
+def test_a_child_that_dies_holding_chunks_leaves_them_to_the_parent(folder, monkeypatch):
+    expected = summarized_in_process(folder, monkeypatch)
+    monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
+    monkeypatch.setattr(record_summarizer, "SHARE_CHUNK", 7)
+    real = record_summarizer._start_child
+    takes_two_then_dies = (
+        "import os, pickle, sys; request = pickle.loads(sys.stdin.buffer.read()); "
+        "pipe, size = request[5]; os.read(pipe, 8); sys.exit(3)")
+
+    def second_dies(request, stdin=None, pass_fds=()):
+        if stdin is not None:
+            return record_summarizer.start_child(
+                [record_summarizer.sys.executable, "-c", takes_two_then_dies], None,
+                stdin=stdin, pass_fds=pass_fds)
+        return real(request, stdin=stdin, pass_fds=pass_fds)
+    monkeypatch.setattr(record_summarizer, "_start_child", second_dies)
+    taken = count_child_results(monkeypatch)
+    here = []
+    summarize_here = CompletionsDir._summarize_here
+    monkeypatch.setattr(CompletionsDir, "_summarize_here", lambda self, part, changed:
+                        here.append(part) or summarize_here(self, part, changed))
+
+    project = Project(folder)
+
+    assert known(project) == expected
+    assert len(taken) == 1 and len(here) == 1 and len(here[0]) == 14  # two chunks of 7
+
+
 def test_a_restart_and_a_later_change_see_what_the_children_found(folder, monkeypatch):
     monkeypatch.setattr(record_summarizer, "MIN_RECORDS", 1)
     first = Project(folder)
@@ -187,8 +241,10 @@ def test_a_restart_and_a_later_change_see_what_the_children_found(folder, monkey
 @pytest.mark.parametrize("child_code", [
     "import sys; sys.exit(3)",                                  # dies
     "import sys; sys.stdout.write('garbage')",                  # answers nonsense
-    "import pickle, sys; sys.stdout.buffer.write(pickle.dumps((b'', {}, [])))",  # too short
-    "import pickle, sys; sys.stdout.buffer.write(pickle.dumps((b'', {}, [], None)))",  # no list
+    "import pickle, sys; sys.stdout.buffer.write(pickle.dumps((b'', {}, [], None)))",  # too short
+    # values for ids it does not name
+    "import pickle, sys; sys.stdout.buffer.write(pickle.dumps((b'', b'x' * 64, {}, [], None)))",
+    "import pickle, sys; sys.stdout.buffer.write(pickle.dumps((b'', b'', {}, [], None)))",  # no list
 ])
 def test_a_failing_child_costs_only_time(folder, monkeypatch, child_code):
     expected = summarized_in_process(folder, monkeypatch)

@@ -94,7 +94,7 @@ def test_cold_reads_with_the_advisor_ahead_give_every_file_in_order(tmp_path, mo
     monkeypatch.setattr(record_files, "READ_CHUNK", 4)
     monkeypatch.setattr(record_files, "ADVISE_AHEAD", 2)
     # as where direct reads cannot be had (tests/test_direct_reads.py covers those)
-    monkeypatch.setattr(direct_reads, "read_all", lambda paths, read_ordinary: None)  # the advisor waits for the readers
+    monkeypatch.setattr(direct_reads, "read_all", lambda *args: None)  # the advisor waits for the readers
     paths = []
     for i in range(500):
         path = str(tmp_path / f"{i}.json")

@@ -348,14 +348,15 @@ class Rescan:
         """Puts the summaries in; returns the ids whose summary changed."""
         owner, changed = self._owner, self._changed
         taken = []
-        for part, ids, result in self._shares():
+        shares = self._shares()
+        for part, ids, result in shares:
             if result is None:
                 owner._summarize_here(part, changed)
             else:
                 taken.append((part, ids, result))
         if taken:
             owner._take_summarized(taken, changed)
-        if len(self._stale) >= CACHE_AFTER_READS:
+        if sum(len(part) for part, _, _ in shares) >= CACHE_AFTER_READS:
             owner._save_cache_in_background()
         self._stale = []
         return changed
@@ -369,13 +370,15 @@ class Rescan:
             if listed is None:  # the listing child failed: as if there were none
                 self._stale, _ = self._owner._stale_records()
                 return [(self._stale, None, None)]
-            ids, elsewhere, folders, size = listed
+            ids, elsewhere, folders = listed
             self._owner._folders = folders
-            id_list = ids.tolist()
-            self._stale = list(zip(id_list, map(elsewhere.get, id_list) if elsewhere
-                                   else repeat(None)))
-            return list(zip((self._stale[:size], self._stale[size:]), (ids[:size], ids[size:]),
-                            results))
+            shares = [(_with_paths(done, elsewhere), done, result) for done, result in results]
+            # what no child answered for (one failed, or gave up): read here
+            left = ids[~np.isin(ids, np.concatenate([done for done, _ in results]))] \
+                if results else ids
+            if len(left):
+                shares.append((_with_paths(left, elsewhere), left, None))
+            return shares
         if self._helpers is None:
             return [(self._stale, None, None)]
         parts, at = [], 0
@@ -390,6 +393,12 @@ class Rescan:
         for helpers in (self._helpers, self._listing):
             if helpers is not None:
                 helpers.close()
+
+
+def _with_paths(ids, elsewhere):
+    """[(task id, its path elsewhere or None)] of an int64 array of ids."""
+    id_list = ids.tolist()
+    return list(zip(id_list, map(elsewhere.get, id_list) if elsewhere else repeat(None)))
 
 
 class Prefetched:

@@ -35,6 +35,7 @@ import resource
 import struct
 import sys
 import time
+from itertools import islice
 
 # io_setup, io_destroy, io_getevents, io_submit
 _SYSCALLS = {"x86_64": (206, 207, 208, 209), "aarch64": (0, 1, 4, 2)}
@@ -56,17 +57,21 @@ def available():
             and platform.machine() in _SYSCALLS and hasattr(os, "O_DIRECT"))
 
 
-def read_all(paths, read_ordinary):
+def read_all(paths, read_ordinary, samples=None):
     """(bytes, stamp) or None per path, in order, as `read_ordinary(path)` gives them; None
-    (nothing read) when this kind of reading cannot be had here."""
-    if not available() or not paths:
+    (nothing read) when this kind of reading cannot be had here. `paths`: a list, or any
+    iterable, taken a batch at a time as the reading goes on (summarizer children take
+    their records a chunk at a time: record_summarizer.py); then `samples` are a few paths
+    of files beside them to try a direct read on (the first paths of a list, by default)."""
+    samples = paths[:8] if samples is None else samples[:8]
+    if not available() or not samples:
         return None
     try:
         batch = _batch_size()
         ring = _Ring(batch)
     except (OSError, ValueError, AttributeError):
         return None
-    if not _works(ring, paths):
+    if not _works(ring, samples):
         ring.close()
         return None
     return _read(paths, read_ordinary, ring, batch, _changed_lately_after())
@@ -92,10 +97,10 @@ def _changed_lately_after():
     return time.time_ns() - RECENT_SECONDS * 10 ** 9
 
 
-def _works(ring, paths):
-    """Whether one of the first files reads directly, whole: the file system takes O_DIRECT
+def _works(ring, samples):
+    """Whether one of the sample files reads directly, whole: the file system takes O_DIRECT
     opens (not all do) and the AIO calls are allowed (a sandbox may refuse them)."""
-    for path in paths[:8]:
+    for path in samples:
         try:
             fd = _open_direct(path)
         except FileNotFoundError:
@@ -233,11 +238,14 @@ def _open_direct_plain(path):
 
 
 def _read(paths, read_ordinary, ring, batch, changed_lately_after):
-    batches = [paths[at:at + batch] for at in range(0, len(paths), batch)]
-    flight = []  # (batch index, slot base, opened, reads taken) in submission order
-    done = {}    # slot -> read result
+    paths = iter(paths)
+    batches = {}  # batch index -> its paths, until its results are given
+    flight = []   # (batch index, slot base, opened, reads taken) in submission order
+    done = {}     # slot -> read result
+    index = 0
     try:
-        for index, part in enumerate(batches):
+        while part := list(islice(paths, batch)):
+            batches[index] = part
             # opened here, between the waits: opener threads cost more in handing the
             # interpreter lock back and forth than the opens block (see the docstring)
             opened = _open_batch(part, read_ordinary, changed_lately_after)
@@ -249,15 +257,18 @@ def _read(paths, read_ordinary, ring, batch, changed_lately_after):
                 _close_all(opened)
                 raise
             flight.append((index, base, opened, taken))
+            index += 1
             if len(flight) == IN_FLIGHT:
                 yield from _finish(flight.pop(0), batches, ring, done, read_ordinary)
         while flight:
             yield from _finish(flight.pop(0), batches, ring, done, read_ordinary)
     except _RingBroken as broken:
         # no word on the reads under way: this batch and every later one the ordinary way
-        yield from map(read_ordinary, paths[broken.index * batch:])
+        for later in range(broken.index, index):
+            yield from map(read_ordinary, batches.pop(later))
+        yield from map(read_ordinary, paths)
     finally:
-        for index, base, opened, taken in flight:
+        for _, _, opened, _ in flight:
             _close_all(opened)
         ring.close()
 
@@ -278,7 +289,7 @@ def _finish(entry, batches, ring, done, read_ordinary):
         _close_all(opened)
     results = []
     slot = base
-    for path, opened_one in zip(batches[index], opened):
+    for path, opened_one in zip(batches.pop(index), opened):
         if opened_one.__class__ is _ReadAlready:
             results.append(opened_one.value)
             continue

@@ -5,12 +5,14 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from itertools import chain, islice
 
 READ_PROBE = 256
 SLOW_READ_SECONDS = 40e-6  # a read from the page cache takes about 8 us, from a disk 100+
 READ_THREADS = 4
 READ_CHUNK = 128
 ADVISE_AHEAD = 256  # chunks: 32k files, 128 MB of pages at most
+_END = object()
 
 
 def read_with_stamp(path):
@@ -46,22 +48,26 @@ def read_all(paths, direct=True):
     from the disk rather than the page cache, the rest are read directly, many to a device
     request (direct_reads.py: `direct`, for files read once, since it leaves them out of the
     cache), or by a few threads, a chunk each, so the waits on the device overlap; from the
-    cache, threads would only contend for the interpreter lock."""
+    cache, threads would only contend for the interpreter lock. `paths` may be any
+    iterable: it is taken as the reading goes on (but all at once by the threads)."""
+    paths = iter(paths)
     started = time.perf_counter()
-    yield from _read_chunk(paths[:READ_PROBE])
-    rest = paths[READ_PROBE:]
-    if not rest:
+    probe = list(islice(paths, READ_PROBE))
+    yield from _read_chunk(probe)
+    following = next(paths, _END)
+    if following is _END:
         return
+    rest = chain((following,), paths)
     if time.perf_counter() - started < SLOW_READ_SECONDS * READ_PROBE:
         yield from map(read_or_none, rest)
         return
-    reading = _read_directly(rest) if direct else None
-    yield from _read_in_threads(rest) if reading is None else reading
+    reading = _read_directly(rest, probe) if direct else None
+    yield from _read_in_threads(list(rest)) if reading is None else reading
 
 
-def _read_directly(paths):
+def _read_directly(paths, samples):
     from . import direct_reads  # not above: record_reader.py imports this file as a script
-    return direct_reads.read_all(paths, read_or_none)
+    return direct_reads.read_all(paths, read_or_none, samples[-8:])
 
 
 def _read_in_threads(paths):

@@ -17,33 +17,39 @@ inodes and directory blocks, ~10 us each), the records' parsing, and the tasks.j
 
 A first open (no summaries at all) does not wait for the parent's listing of the folder
 (0.3 s at 200k records, on the parent's core): start_listing() starts both children at
-once; the first lists the folder (record_listing.py), keeps the first LISTER_SHARE percent of
-the records in inode order and writes the second child's request for the rest itself,
-through a pipe the parent made between them, while the parent reads tasks.json. The whole
-first open at 1M tasks / 200k records, cold, 6 runs each, alternating with the parent
-listing first: 3.23-3.61 s against 3.52-3.75 s (one core had been idle while the parent
-listed). `label-studio start` starts them even before it loads the server's modules
-(first_open.py).
+once; the first lists the folder (record_listing.py) and gives the second the listing
+itself, through a pipe the parent made between them, while the parent reads tasks.json.
+`label-studio start` starts them even before it loads the server's modules
+(first_open.py). The two then share the records a chunk at a time (SHARE_CHUNK records,
+contiguous in inode order) through a second pipe of chunk numbers, which the listing child
+fills: each takes the next chunk as its reading needs more, so both end together however
+the parent's work falls on their CPUs. With a static split (47 % to the listing child),
+one had ended 0.3-0.5 s before the other in half the runs.
 
 Protocol: a child reads one pickle on its stdin (written by the parent, or by the listing
 child): (folder, task ids as int64 bytes or None, {task id: path} of the records not at
-<folder>/<id>.json, the digest function as "module:qualname" or None, and for a listing
-child (the descriptor of the second child's stdin, MIN_RECORDS), else the child's place
-among its siblings (0 or 1: the CPU it keeps to, see _keep_to_one_cpu). With None for the
-ids the child lists the folder and writes (folder, the ids of the rest, their paths
-elsewhere, the digest, 1) to the descriptor. The child answers one pickle when
-done: (int64 bytes, WIDTH values per id in the order given: inode, mtime_ns, size, count,
-cancelled, completed_at, max_id, digest number; {task id: why} of broken records; [digest
-values]; the listing or None). The listing, from a listing child: (all the ids in inode
-order, their paths elsewhere, {folder: stamp}, how many of the first ids it summarized
-itself). A record that is gone or empty has NONE for its inode; NONE also stands for None.
-The parent reads every child's answer as it comes (a selector over their pipes).
+<folder>/<id>.json, the digest function as "module:qualname" or None, the child's place
+among its siblings (0 or 1: the CPU it keeps to, see _keep_to_one_cpu), and how it gets
+its records: None (all the ids given), (descriptor of the chunk pipe, chunk size) (the
+chunks of the ids given that it takes from the pipe), or for a listing child
+(descriptor of the second child's stdin, of the chunk pipe's write end, of its read end,
+MIN_RECORDS, SHARE_CHUNK). With None for the ids the child lists the folder, writes the
+chunk numbers, then (folder, all the ids, their paths elsewhere, the digest, 1, (chunk
+pipe, chunk size)) to the second child, and takes chunks as the second does. The child answers one pickle
+when done: (the ids it summarized as int64 bytes; int64 bytes, WIDTH values per id in that
+order: inode, mtime_ns, size, count, cancelled, completed_at, max_id, digest number;
+{task id: why} of broken records; [digest values]; the listing or None). The listing,
+from a listing child: (all the ids in inode order, their paths elsewhere, {folder:
+stamp}). A record that is gone or empty has NONE for its inode; NONE also stands for None.
+The parent reads every child's answer as it comes (a selector over their pipes), and
+summarizes itself whatever no child answered for.
 """
 import atexit
 import importlib
 import json
 import os
 import pickle
+import struct
 import sys
 from array import array
 from operator import itemgetter
@@ -56,10 +62,9 @@ MIN_RECORDS = 20_000  # below this, summarizing in the parent costs less than st
 # name at 200k records; tmpfs counts 20)
 FOLDER_BYTES_PER_NAME = 20
 WIDTH = 8
-# percent of the records the listing child keeps: it starts its share after the listing and
-# runs a little slower with the listing in memory; at half it finished 0.08-0.18 s after the
-# other (1M tasks / 200k records: 3.08-3.19 s at 50, 2.95-3.10 s at 47, 3.08-3.27 s at 45)
-LISTER_SHARE = 47
+SHARE_CHUNK = 2048  # records a child takes at a time (~30 ms of reading and summarizing)
+MAX_CHUNKS = 8192   # their numbers fit the chunk pipe at once (4 bytes each)
+_CHUNK_NUMBER = struct.Struct("<I")
 PIPE_READ = 1 << 20
 NONE = -(1 << 63)  # column_map.NONE, without importing numpy here
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -84,7 +89,7 @@ def start(folder, task_ids, elsewhere, digest):
         mine = {task_id: elsewhere[task_id] for task_id in share if task_id in elsewhere} \
             if elsewhere else {}
         children.append(_start_child((folder, array("q", share).tobytes(), mine, digest_name,
-                                      place)))
+                                      place, None)))
     return Summarizers(shares, children)
 
 
@@ -129,13 +134,16 @@ def _start_listing(folder, digest_name):
     except OSError:
         return None
     read_end, write_end = os.pipe()
+    chunks_read, chunks_write = os.pipe()
     try:
-        second = _start_child(None, stdin=read_end)
-        first = _start_child((folder, None, {}, digest_name, (write_end, MIN_RECORDS)),
-                             pass_fds=(write_end,))
-    finally:
-        os.close(read_end)
-        os.close(write_end)
+        second = _start_child(None, stdin=read_end, pass_fds=(chunks_read,))
+        first = _start_child(
+            (folder, None, {}, digest_name, 0, (write_end, chunks_write, chunks_read,
+                                                 MIN_RECORDS, SHARE_CHUNK)),
+            pass_fds=(write_end, chunks_write, chunks_read))
+    finally:  # the children hold the ends they use: a pipe ends when they are done with it
+        for end in (read_end, write_end, chunks_read, chunks_write):
+            os.close(end)
     if first is None:
         if second is not None:
             stop_child(second)
@@ -181,7 +189,7 @@ class Summarizers:
         the child failed (the caller summarizes that share itself)."""
         answers = _answers(self._children)
         self._children = [None] * len(self._children)
-        return [None if found is None or len(found[0]) != len(share) * WIDTH * 8 else found[:3]
+        return [None if found is None or found[0] != array("q", share).tobytes() else found[1:4]
                 for found, share in zip(answers, self.shares)]
 
     def close(self):
@@ -199,27 +207,24 @@ class Listing(Summarizers):
         super().__init__([], children)
 
     def results(self):
-        """(listing, [per share: (values, broken, digests) or None]); listing is None when
-        the listing child failed (the caller lists and summarizes everything itself), else
-        (ids in inode order as an int64 array, {task id: path} elsewhere, {folder: stamp},
-        the size of the first share). A share whose child failed is None (the caller
-        summarizes it)."""
-        found, other = _answers(self._children)
+        """(listing, [(ids, (values, broken, digests))] per child that answered); listing
+        is None when the listing child failed (the caller lists and summarizes everything
+        itself), else (ids in inode order as an int64 array, {task id: path} elsewhere,
+        {folder: stamp}). The ids of each answer are an int64 array of those it summarized;
+        ids no child answered for are the caller's to summarize."""
+        found = _answers(self._children)
         self._children = [None, None]
-        if found is None or found[3] is None:
+        if found[0] is None or found[0][4] is None:
             return None, []
-        ids, elsewhere, folders, size = found[3]
         import numpy as np  # here: the children import this file with the standard library
-        listed = np.frombuffer(ids, dtype=np.int64)
-        results = [found[:3] if len(found[0]) == size * WIDTH * 8 else None]
-        if len(listed) > size:
-            ok = other is not None and len(other[0]) == (len(listed) - size) * WIDTH * 8
-            results.append(other[:3] if ok else None)
-        return (listed, elsewhere, folders, size), results
+        ids, elsewhere, folders = found[0][4]
+        return (np.frombuffer(ids, dtype=np.int64), elsewhere, folders), \
+            [(np.frombuffer(answer[0], dtype=np.int64), answer[1:4])
+             for answer in found if answer is not None]
 
 
 def _answers(children):
-    """What each child answered: (values as int64 bytes, broken, digests, listing), or None
+    """What each child answered: (ids, values as int64 bytes, broken, digests, listing), or None
     where it failed. The children's pipes are read together, each as it is written: the
     first to finish is not kept waiting on a full pipe until the others are done."""
     raws = _read_together([child for child in children if child is not None])
@@ -236,7 +241,9 @@ def _answers(children):
             pass
         finally:
             stop_child(child)
-        ok = isinstance(answer, tuple) and len(answer) == 4 and isinstance(answer[0], bytes)
+        ok = (isinstance(answer, tuple) and len(answer) == 5 and isinstance(answer[0], bytes)
+              and isinstance(answer[1], bytes)
+              and len(answer[1]) == len(answer[0]) * WIDTH)  # 8 bytes an id, WIDTH of 8 a row
         found.append(answer if ok else None)
     return found
 
@@ -264,13 +271,20 @@ def _read_together(children):
 # ---------------------------------------------------------------- the child
 
 def summarize_all(folder, task_ids, elsewhere, digest):
+    """(the ids summarized, their values, broken, digests) of `task_ids`, any iterable of
+    ids: it is taken as the reading goes on."""
     from .record_files import read_all
     from .record_summary import summarize_read
     values, broken, digests, numbers = array("q"), {}, [], {}
     name = ("%d.json" if folder == os.curdir else f"{folder}{os.sep}%d.json").__mod__
-    paths = ([elsewhere.get(task_id) or name(task_id) for task_id in task_ids] if elsewhere
-             else list(map(name, task_ids)))
-    for task_id, read in zip(task_ids, read_all(paths)):
+    taken = array("q")
+
+    def paths():
+        for task_id in task_ids:
+            taken.append(task_id)
+            yield (elsewhere.get(task_id) or name(task_id)) if elsewhere else name(task_id)
+    for at, read in enumerate(read_all(paths())):  # `taken` grows ahead of the reads
+        task_id = taken[at]
         summary = summarize_read(read, digest)
         if summary is None:
             values.extend((NONE,) * WIDTH)
@@ -286,36 +300,47 @@ def summarize_all(folder, task_ids, elsewhere, digest):
         values.extend((*summary.stamp, summary.count, summary.cancelled,
                        NONE if summary.completed_at is None else summary.completed_at,
                        summary.max_id, number))
-    return values, broken, digests
+    return taken, values, broken, digests
+
+
+def chunks_taken(ids, pipe, size):
+    """The ids of the chunks this child takes from the chunk pipe, one chunk at a time as
+    the reading asks for more (the other child takes from the same pipe)."""
+    while len(number := os.read(pipe, _CHUNK_NUMBER.size)) == _CHUNK_NUMBER.size:
+        at = _CHUNK_NUMBER.unpack(number)[0] * size
+        yield from ids[at:at + size]
 
 
 def list_and_share(folder, peer, digest_name):
-    """The listing child's first part: the folder's records in inode order, the second
-    part given to the other child through `peer` ((descriptor, MIN_RECORDS): fewer records
-    are all kept). Returns (ids, elsewhere, listing)."""
-    peer, min_records = peer
+    """The listing child's first part: the folder's records in inode order, in chunks put
+    in the chunk pipe, and the listing given to the other child through `peer`
+    ((descriptor, chunk pipe write end, its read end, MIN_RECORDS, SHARE_CHUNK): fewer
+    records than MIN_RECORDS are all kept). Returns (the ids this child takes, as an
+    iterable; elsewhere; listing)."""
+    peer, chunks_write, chunks_read, min_records, chunk = peer
     from .record_listing import list_records
     found, folders = list_records(folder)
     listed, places = list(found), list(found.values())
     inodes = list(map(itemgetter(1), places))
     ids = list(map(listed.__getitem__, sorted(range(len(listed)), key=inodes.__getitem__)))
-    elsewhere = ({task_id: path for task_id, (path, _) in found.items() if path}
-                 if any(map(itemgetter(0), places)) else {})
-    size = len(ids) if len(ids) < min_records else max(1, len(ids) * LISTER_SHARE // 100)
-    theirs = ids[size:]
-    request = (folder, array("q", theirs).tobytes(),
-               {task_id: elsewhere[task_id] for task_id in theirs if task_id in elsewhere},
-               digest_name, 1)
+    elsewhere = ({task_id: path for task_id, path in zip(listed, map(itemgetter(0), places))
+                  if path} if any(map(itemgetter(0), places)) else {})
+    listing = (array("q", ids).tobytes(), elsewhere, folders)
+    mine = ids
     try:
-        with os.fdopen(peer, "wb") as pipe:
-            if theirs:
-                pipe.write(pickle.dumps(request, pickle.HIGHEST_PROTOCOL))
+        with os.fdopen(peer, "wb") as pipe:  # closed unwritten: too few to share
+            if len(ids) >= min_records:
+                size = max(chunk, -(-len(ids) // MAX_CHUNKS))
+                # every number is in the chunk pipe before either child reads one
+                os.write(chunks_write, b"".join(map(_CHUNK_NUMBER.pack,
+                                                    range(-(-len(ids) // size)))))
+                os.close(chunks_write)
+                mine = chunks_taken(ids, chunks_read, size)
+                pipe.write(pickle.dumps((folder, listing[0], elsewhere, digest_name, 1,
+                                         (chunks_read, size)), pickle.HIGHEST_PROTOCOL))
     except OSError:
-        pass  # the other child is gone: the parent summarizes that share
-    listing = (array("q", ids).tobytes(), elsewhere, folders, size)
-    mine = ids[:size]
-    return mine, {task_id: elsewhere[task_id] for task_id in mine if task_id in elsewhere}, \
-        listing
+        pass  # the other child is gone: this one takes every chunk it left
+    return mine, elsewhere, listing
 
 
 def _keep_to_one_cpu(index):
@@ -334,15 +359,15 @@ def _keep_to_one_cpu(index):
 def main():
     import gc
     gc.disable()  # a short life making no garbage cycles: the collections would be all cost
-    folder, raw_ids, elsewhere, digest_name, place = pickle.loads(sys.stdin.buffer.read())
-    _keep_to_one_cpu(0 if raw_ids is None else place)
+    folder, raw_ids, elsewhere, digest_name, place, how = pickle.loads(sys.stdin.buffer.read())
+    _keep_to_one_cpu(place)
     listing = None
     if raw_ids is None:
-        task_ids, elsewhere, listing = list_and_share(folder, place, digest_name)
+        task_ids, elsewhere, listing = list_and_share(folder, how, digest_name)
     else:
         ids = array("q")
         ids.frombytes(raw_ids)
-        task_ids = ids.tolist()
+        task_ids = ids.tolist() if how is None else chunks_taken(ids.tolist(), *how)
     digest = _resolve(digest_name)
     elsewhere = {task_id: os.path.abspath(path) for task_id, path in elsewhere.items()}
     try:  # names relative to the folder: each open walks one path component, not all
@@ -350,9 +375,9 @@ def main():
         folder = os.curdir
     except OSError:
         pass
-    values, broken, digests = summarize_all(folder, task_ids, elsewhere, digest)
+    taken, values, broken, digests = summarize_all(folder, task_ids, elsewhere, digest)
     out = sys.stdout.buffer
-    out.write(pickle.dumps((values.tobytes(), broken, digests, listing),
+    out.write(pickle.dumps((taken.tobytes(), values.tobytes(), broken, digests, listing),
                            pickle.HIGHEST_PROTOCOL))
     out.flush()
     # the parent waits for the end of the pipe and for the exit: skip the interpreter's
