@@ -201,6 +201,32 @@ def test_a_restart_reads_the_persisted_index_not_the_file(tmp_path, monkeypatch)
     assert store[49] == {"data": {"i": 49}, "id": 49} and len(store) == 50
 
 
+def test_a_first_open_writes_its_index_in_the_background(tmp_path, monkeypatch):
+    monkeypatch.setattr(task_store, "INDEX_FROM_BYTES", 0)
+    path = str(tmp_path / "tasks.json")
+    write(path, json.dumps({str(i): {"data": {"i": i}} for i in range(50)}))
+    writers = []
+    real_write = task_store.atomic_write
+
+    def noting_write(target, data, durable=True):
+        writers.append((os.path.basename(target), threading.current_thread().name))
+        return real_write(target, data, durable=durable)
+    monkeypatch.setattr(task_store, "atomic_write", noting_write)
+
+    store = TaskStore(path, "tasks.json").open()
+    store.save_index(appended=0)  # waits for the writer first: never two at once
+    assert writers[:2] == [(".ls-index-tasks.bin", "task-index"),
+                           (".ls-index-tasks.json", "task-index")]
+    assert writers[2:] == [(".ls-index-tasks.bin", "MainThread"),
+                           (".ls-index-tasks.json", "MainThread")]
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("scanned the file again")
+    monkeypatch.setattr(task_scan, "scan_object", no_scan)
+    monkeypatch.setattr(task_scan, "_index_compact", no_scan)
+    assert served(TaskStore(path, "tasks.json").open())[49] == {"data": {"i": 49}, "id": 49}
+
+
 def test_a_hand_edit_is_seen_and_reindexed(tmp_path, monkeypatch):
     monkeypatch.setattr(task_store, "INDEX_FROM_BYTES", 0)
     path = str(tmp_path / "tasks.json")

@@ -9,6 +9,7 @@ import os
 import threading
 from array import array
 from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
 
@@ -151,7 +152,7 @@ class CompletionsDir(Storage):
             all_rows.append(rows)
             all_digests.extend(digests)
             all_broken.update(broken)
-            if self.paths or any(path for _, path in part):
+            if self.paths or any(map(itemgetter(1), part)):
                 for (task_id, path), is_gone in zip(part, gone.tolist()):
                     self._place(task_id, None if is_gone else path)
         ids = np.concatenate(all_ids)
