@@ -124,6 +124,16 @@ def test_compact_files_are_served_as_the_scan_serves_them(tmp_path, monkeypatch,
         assert found[0] == expected_from(text) and found[1] == []
 
 
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 1 << 22])
+def test_compact_boundaries_are_found_across_blocks(block):
+    import re
+    text = "".join(COMPACT_TEXTS[name] for name in sorted(COMPACT_TEXTS)).encode()
+    text += b'},"-5":{},"x":{}},"'  # a negative key, a letter, an end cut short
+    expected = [m.start() for m in re.finditer(rb'\},"[0-9-]', text)]
+    assert len(expected) > 10
+    assert json_offsets.compact_boundaries(text, block=block).tolist() == expected
+
+
 def test_a_file_this_server_writes_is_not_scanned_byte_by_byte(tmp_path, monkeypatch):
     source = make_source(tmp_path, count=0)
     # nested objects followed by more keys, as predictions have them

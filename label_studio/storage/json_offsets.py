@@ -199,17 +199,17 @@ def compact_boundaries(buffer, block=COMPACT_BLOCK):
     compact form, with no whitespace outside strings (orjson's, which this server writes),
     every boundary between two entries of an object of integer-keyed objects is one of
     these. Others may lie in nested objects (integer keys there too), or in a string (a key
-    ending with '},'): the caller checks."""
+    ending with '},'): the caller checks. Found from the commas, a few per entry (1M tasks:
+    0.06 s, against 0.09-0.13 s comparing every byte thrice)."""
     data = np.frombuffer(buffer, dtype=np.uint8)
+    size = len(data)
     found = [np.empty(0, dtype=np.int64)]
-    for start in range(0, len(data) - 3, block):
-        chunk = data[start:start + block + 3]
-        mask = chunk[:-3] == _CLOSE[0]
-        mask &= chunk[1:-2] == _COMMA
-        mask &= chunk[2:-1] == _QUOTE
-        follows = chunk[3:]
-        mask &= ((follows - _DIGIT_0) < 10) | (follows == _MINUS)
-        found.append(np.flatnonzero(mask) + start)
+    for start in range(1, size - 2, block):
+        commas = np.flatnonzero(data[start:min(start + block, size - 2)] == _COMMA) + start
+        commas = commas[data[commas - 1] == _CLOSE[0]]
+        commas = commas[data[commas + 1] == _QUOTE]
+        follows = data[commas + 2]
+        found.append(commas[((follows - _DIGIT_0) < 10) | (follows == _MINUS)] - 1)
     return np.concatenate(found)
 
 
