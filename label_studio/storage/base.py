@@ -119,12 +119,6 @@ class Client:
         pass
 
 
-def is_id_text(name):
-    """Whether a file name or key is a task id: ASCII digits only, since str.isdigit() also
-    takes "²", which int() refuses."""
-    return name.isascii() and name.isdigit()
-
-
 class Storage:
     """A project's source or target, by task id: what legacy's storages offered.
 

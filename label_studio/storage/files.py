@@ -6,7 +6,6 @@ process and in others (a CLI import beside a running server), are serialized by 
 """
 import itertools
 import os
-import secrets
 import threading
 import time
 from contextlib import contextmanager
@@ -97,6 +96,7 @@ class _TempNames:
 
     def next(self):
         if self.prefix is None:
+            import secrets  # here: the summarizer children import this file, and write nothing
             self.prefix = secrets.token_hex(4)
         return f"{self.prefix}{next(self.counter):x}"
 

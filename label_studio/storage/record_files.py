@@ -4,7 +4,6 @@ when the files come from the disk. Standard library only: the summarizer childre
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from itertools import chain, islice
 
 READ_PROBE = 256
@@ -71,6 +70,7 @@ def _read_directly(paths, samples):
 
 
 def _read_in_threads(paths):
+    from concurrent.futures import ThreadPoolExecutor  # here: summarizer children read directly
     chunks = [paths[start:start + READ_CHUNK] for start in range(0, len(paths), READ_CHUNK)]
     ahead = 2 * READ_THREADS  # chunks read ahead: bounds the bytes held at once
     advising = hasattr(os, "posix_fadvise")

@@ -6,11 +6,16 @@ import os
 from itertools import repeat
 from operator import attrgetter
 
-from .base import is_id_text
 from .files import TEMP_MARK, remove_if_stale, stamp
 
 COMPLETIONS_DIR = "completions"
 _NAME = attrgetter("name")
+
+
+def is_id_text(name):
+    """Whether a file name or key is a task id: ASCII digits only, since str.isdigit() also
+    takes "²", which int() refuses."""
+    return name.isascii() and name.isdigit()
 
 
 def task_id_of(name):

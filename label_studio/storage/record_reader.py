@@ -17,7 +17,6 @@ answers, in the ids' order, chunks `count (8 bytes) | count x (length, inode, mt
 length -1 where a file could not be read.
 """
 import os
-import subprocess
 import sys
 from array import array
 from itertools import islice
@@ -45,6 +44,7 @@ def start_child(argv, request, widen=False, stdin=None, pass_fds=()):
     With `stdin` (a descriptor) the child reads its request from there instead, written by
     someone else; `pass_fds` are descriptors the child keeps."""
     import pickle
+    import subprocess  # here: the summarizer children import this file and start nothing
     from ..cpu_affinity import on_every_cpu  # here: this file also runs as the child's script
     try:
         with on_every_cpu():

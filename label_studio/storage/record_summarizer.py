@@ -46,7 +46,6 @@ summarizes itself whatever no child answered for.
 """
 import atexit
 import importlib
-import json
 import os
 import pickle
 import struct
@@ -70,7 +69,7 @@ NONE = -(1 << 63)  # column_map.NONE, without importing numpy here
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # the child imports from where the parent does (-I: no current folder, no environment; -S: no
 # site, whose .pth files cost ~25 ms a start: the parent gives its sys.path)
-_CHILD_CODE = ("import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
+_CHILD_CODE = ("import sys; sys.path[:] = sys.argv[1:]; "
                "from label_studio.storage.record_summarizer import main; main()")
 
 
@@ -174,8 +173,8 @@ def _resolve(name):
 
 
 def _start_child(request, stdin=None, pass_fds=()):
-    paths = json.dumps([_PACKAGE_ROOT] + [path for path in sys.path if path])
-    return start_child([sys.executable, "-I", "-S", "-c", _CHILD_CODE, paths], request,
+    paths = [_PACKAGE_ROOT] + [path for path in sys.path if path]
+    return start_child([sys.executable, "-I", "-S", "-c", _CHILD_CODE, *paths], request,
                        widen=True, stdin=stdin, pass_fds=pass_fds)
 
 

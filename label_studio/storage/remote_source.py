@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from .. import jsonio
 from ..errors import ValidationError
-from .base import Storage, StorageError, is_id_text, list_prefix
+from .base import Storage, StorageError, list_prefix
+from .record_listing import is_id_text
 from .keymap import KeyMap
 from .registry import open_client, storage_type
 from .tasks_json import TasksJson

@@ -11,7 +11,8 @@ taken from the key's last segment or the record's `id`.
 import os
 
 from .. import jsonio
-from .base import Storage, is_id_text, join_key, list_prefix
+from .base import Storage, join_key, list_prefix
+from .record_listing import is_id_text
 from .files import atomic_write, read_bytes, stamp
 from .keymap import KeyMap
 from .registry import open_client, storage_type
