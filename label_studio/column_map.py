@@ -133,10 +133,11 @@ class ColumnMap:
         """Sets the rows of `columns` (a (len(keys), width) int64 array, NONE for None) for
         the distinct int64 `keys`, in any order, with one merge."""
         self.arrays()  # the pending changes first
-        keep = ~np.isin(self._keys, keys)
-        keys = np.concatenate([self._keys[keep], keys])
-        columns = np.concatenate([self._columns[keep], columns])
-        order = np.argsort(keys, kind="stable")
+        if len(self._keys):
+            keep = ~np.isin(self._keys, keys)
+            keys = np.concatenate([self._keys[keep], keys])
+            columns = np.concatenate([self._columns[keep], columns])
+        order = np.argsort(keys)  # distinct keys: any sort gives the one order
         self._keys, self._columns = keys[order], columns[order]
         self._len = len(self._keys)
 
