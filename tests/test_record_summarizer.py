@@ -244,7 +244,8 @@ def test_a_restart_and_a_later_change_see_what_the_children_found(folder, monkey
     "import pickle, sys; sys.stdout.buffer.write(pickle.dumps((b'', {}, [], None)))",  # too short
     # values for ids it does not name
     "import pickle, sys; sys.stdout.buffer.write(pickle.dumps((b'', b'x' * 64, {}, [], None)))",
-    "import pickle, sys; sys.stdout.buffer.write(pickle.dumps((b'', b'', {}, [], None)))",  # no list
+    # no listing
+    "import pickle, sys; sys.stdout.buffer.write(pickle.dumps((b'', b'', {}, [], None)))",
 ])
 def test_a_failing_child_costs_only_time(folder, monkeypatch, child_code):
     expected = summarized_in_process(folder, monkeypatch)

@@ -29,20 +29,20 @@ one had ended 0.3-0.5 s before the other in half the runs.
 Protocol: a child reads one pickle on its stdin (written by the parent, or by the listing
 child): (folder, task ids as int64 bytes or None, {task id: path} of the records not at
 <folder>/<id>.json, the digest function as "module:qualname" or None, the child's place
-among its siblings (0 or 1: the CPU it keeps to, see _keep_to_one_cpu), and how it gets
-its records: None (all the ids given), (descriptor of the chunk pipe, chunk size) (the
-chunks of the ids given that it takes from the pipe), or for a listing child
-(descriptor of the second child's stdin, of the chunk pipe's write end, of its read end,
-MIN_RECORDS, SHARE_CHUNK). With None for the ids the child lists the folder, writes the
-chunk numbers, then (folder, all the ids, their paths elsewhere, the digest, 1, (chunk
-pipe, chunk size)) to the second child, and takes chunks as the second does. The child answers one pickle
-when done: (the ids it summarized as int64 bytes; int64 bytes, WIDTH values per id in that
-order: inode, mtime_ns, size, count, cancelled, completed_at, max_id, digest number;
-{task id: why} of broken records; [digest values]; the listing or None). The listing,
-from a listing child: (all the ids in inode order, their paths elsewhere, {folder:
-stamp}). A record that is gone or empty has NONE for its inode; NONE also stands for None.
-The parent reads every child's answer as it comes (a selector over their pipes), and
-summarizes itself whatever no child answered for.
+among its siblings (0 or 1: the CPU it keeps to, see _keep_to_one_cpu), and how it gets its
+records: None (all the ids given), (descriptor of the chunk pipe, chunk size) (the chunks of
+the ids given that it takes from the pipe), or for a listing child (descriptor of the second
+child's stdin, of the chunk pipe's write end, of its read end, MIN_RECORDS, SHARE_CHUNK).
+With None for the ids the child lists the folder, writes the chunk numbers, then (folder,
+all the ids, their paths elsewhere, the digest, 1, (chunk pipe, chunk size)) to the second
+child, and takes chunks as the second does. The child answers one pickle when done: (the ids
+it summarized as int64 bytes; int64 bytes, WIDTH values per id in that order: inode,
+mtime_ns, size, count, cancelled, completed_at, max_id, digest number; {task id: why} of
+broken records; [digest values]; the listing or None). The listing, from a listing child:
+(all the ids in inode order, their paths elsewhere, {folder: stamp}). A record that is gone
+or empty has NONE for its inode; NONE also stands for None. The parent reads every child's
+answer as it comes (a selector over their pipes), and summarizes itself whatever no child
+answered for.
 """
 import atexit
 import importlib
