@@ -86,6 +86,9 @@ COMPACT_TEXTS = {
     "one entry edited by hand": '{"1":{"a":{}},"2":{"b":{}}, "3": {"c":{}},"4":{}}',
     "a trailing newline": '{"1":{"data":{"a":1}},"2":{"data":{"b":2}}}\n',
     "only one": '{"7":{"data":{"a":{"1":{},"2":{}}}}}',
+    "leading zeros": '{"007":{"data":{"a":1}},"8":{"data":{"b":2}}}',
+    "ids of 18 and 19 digits": '{"123456789012345678":{},"1234567890123456789":{}}',
+    "an id beyond 64 bits": '{"1":{"data":{"a":1}},"12345678901234567890":{"data":{"b":2}}}',
 }
 
 
@@ -118,7 +121,8 @@ def test_compact_files_are_served_as_the_scan_serves_them(tmp_path, monkeypatch,
     assert bool(scans) == (name in SCANNED or (name == "repeated keys" and batch >= 3))
     monkeypatch.setattr(task_scan, "_index_compact", lambda store, raw: False)
     assert found == served_facts(path)
-    if name in ("non-integer keys", "not an object inside", "a key beginning with no digit"):
+    if name in ("non-integer keys", "not an object inside", "a key beginning with no digit",
+                "an id beyond 64 bits"):
         assert len(found[1]) == 1  # the scan's warning, once
     else:
         assert found[0] == expected_from(text) and found[1] == []
@@ -479,3 +483,30 @@ def test_appended_tasks_of_every_shape_are_stored_as_json_reads_them(tmp_path, m
         assert counts["a"] == 6 and counts["b"] == 3 and counts["i"] == 2
         score_ids, scores = store.scores()
         assert score_ids.tolist() == [11] and scores.tolist() == pytest.approx([0.4])
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_an_id_beyond_64_bits_is_skipped_with_a_warning(tmp_path, indent):
+    # it crashed the open (numpy's int64 columns), and the server with it
+    path = str(tmp_path / "tasks.json")
+    write(path, json.dumps({"1": {"data": {"a": 1}}, str(2 ** 64): {"data": {"b": 2}},
+                            str(-2 ** 63): {"data": {"c": 3}}}, indent=indent))
+    store = TaskStore(path, "tasks.json").open()
+    assert served(store) == {-2 ** 63: {"data": {"c": 3}, "id": -2 ** 63},
+                             1: {"data": {"a": 1}, "id": 1}}
+    assert store.warnings == [f"tasks.json: skipped task {2 ** 64}: an id beyond 64 bits"]
+
+    write(path, json.dumps([{"id": 2 ** 64, "data": {"a": 1}}, {"id": 7, "data": {}}]))
+    listed = TaskStore(path, "tasks.json").open()
+    assert served(listed) == {0: {"id": 0, "data": {"a": 1}}, 7: {"id": 7, "data": {}}}
+
+
+def test_ids_are_read_from_digits_as_int_reads_them():
+    from label_studio.storage.id_text import parse_digits
+    import numpy as np
+    keys = ["0", "7", "007", "10", "123456789012345678", "999999999999999999", "5"]
+    lengths = np.array([len(k) for k in keys], dtype=np.int64)
+    assert parse_digits("".join(keys).encode(), lengths).tolist() == [int(k) for k in keys]
+    for odd in (["1", "-2"], ["1", "1234567890123456789"], ["1", ""]):
+        lengths = np.array([len(k) for k in odd], dtype=np.int64)
+        assert parse_digits("".join(odd).encode(), lengths) is None

