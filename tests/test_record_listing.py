@@ -14,6 +14,7 @@ ODD_NAMES = {
                                  "\u00b23.json", "notes.txt"],
     "a temp file": [".ls-tmp-5.json"],
     "a subfolder": ["sub/40.json", "sub/7.json"],
+    "an id beyond 64 bits": [f"{2 ** 63}.json"],
 }
 
 
@@ -39,5 +40,18 @@ def test_every_folder_is_listed_as_name_by_name(tmp_path, monkeypatch, case):
 
     monkeypatch.setattr(record_listing, "_plain_records", lambda *args: False)
     assert (found, folders) == list_records(root)
-    assert {7, 10, 123456789} <= set(found)
+    assert {7, 10, 123456789} <= set(found) and 2 ** 63 not in found
     assert found[10] == (None, os.stat(os.path.join(root, "10.json")).st_ino)
+
+
+def test_a_record_named_beyond_64_bits_is_no_record_of_a_project(tmp_path):
+    # its id crashed the open (numpy's int64 columns), and the server with it
+    import json
+    from conftest import make_project
+    from label_studio.project import Project
+    project_dir = make_project(str(tmp_path / "p"))
+    Project(project_dir).import_tasks([{"data": {"image": "a.jpg"}}])
+    for name in (f"{2 ** 64}.json", "0.json"):
+        with open(os.path.join(project_dir, "completions", name), "w") as f:
+            json.dump({"completions": [{"id": 1, "result": []}]}, f)
+    assert Project(project_dir).summary()["completion_count"] == 1

@@ -14,8 +14,8 @@ _NAME = attrgetter("name")
 
 def is_id_text(name):
     """Whether a file name or key is a task id: ASCII digits only, since str.isdigit() also
-    takes "²", which int() refuses."""
-    return name.isascii() and name.isdigit()
+    takes "²", which int() refuses, and no larger than the int64 columns of ids hold."""
+    return name.isascii() and name.isdigit() and (len(name) < 19 or int(name) < 1 << 63)
 
 
 def task_id_of(name):
@@ -77,6 +77,8 @@ def _plain_records(entries, names, found):
     if not (digits.isascii() and digits.isdigit()) or "//" in stems or stems[0] == "/":
         return False
     ids = list(map(int, stems[:-1].split("/")))
+    if max(ids) >= 1 << 63:  # not a task id: the loop leaves it out
+        return False
     records = dict(zip(ids, zip(repeat(None), map(os.DirEntry.inode, entries))))
     if len(records) != len(ids):  # "7.json" and "07.json": the loop keeps the first
         return False
