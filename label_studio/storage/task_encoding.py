@@ -69,8 +69,9 @@ def shapes_of(batch, store):
     if not set(map(type, datas)) <= {dict}:
         return [store._shape_id(task) for task in batch]
     found = list(map(store._shape_ids.get, map(tuple, datas)))
-    for k in [k for k, shape in enumerate(found) if shape is None]:
-        found[k] = store._shape_id(batch[k])
+    if None in found:  # new shapes: rare after the first batch
+        for k in [k for k, shape in enumerate(found) if shape is None]:
+            found[k] = store._shape_id(batch[k])
     return found
 
 
