@@ -51,8 +51,9 @@ def _rows(pieces, ids, digits, separator):
 
 def parse_digits(text, lengths):
     """The ids written one after another in `text` (ASCII digits only, bytes), the i-th in
-    the next lengths[i] bytes: what int() gives each, for a batch at once (10k ids: 0.2 ms
-    against 0.7 ms). None when any is not plain digits or has more than 18 of them."""
+    the next lengths[i] bytes: what int() gives each, as an int64 array at once (10k ids:
+    0.7-0.8 ms, against 1.1 ms for int() per key, the range check and filling a column).
+    None when any is not plain digits or has more than 18 of them."""
     if not len(lengths) or lengths.max() > 18 or lengths.min() < 1 or not text.isdigit():
         return None
     digits = np.frombuffer(text, dtype=np.uint8).astype(np.int64) - ord("0")

@@ -322,8 +322,9 @@ def list_and_share(folder, peer, digest_name):
     listed, places = list(found), list(found.values())
     inodes = list(map(itemgetter(1), places))
     ids = list(map(listed.__getitem__, sorted(range(len(listed)), key=inodes.__getitem__)))
-    elsewhere = ({task_id: path for task_id, path in zip(listed, map(itemgetter(0), places))
-                  if path} if any(map(itemgetter(0), places)) else {})
+    paths = list(map(itemgetter(0), places))
+    elsewhere = ({task_id: path for task_id, path in zip(listed, paths) if path}
+                 if any(paths) else {})
     listing = (array("q", ids).tobytes(), elsewhere, folders)
     mine = ids
     try:
