@@ -1,4 +1,5 @@
-"""The server's request threads share one CPU; child processes run on any.
+"""The server's request threads share one CPU and do not preempt each other; child
+processes run on any CPU.
 
 Python threads take turns at the GIL, and each request thread releases it at every system
 call (about 30 for a completion POST). When the threads are spread over two CPUs, each turn
@@ -11,11 +12,24 @@ counted about 50 context switches per POST with the threads spread).
 
 Child processes (the record readers and summarizers, the zip writer) do work of their own
 and are started on every CPU the process may use. LABEL_STUDIO_ONE_CPU=0 turns this off.
+
+On that one CPU, the request threads run under SCHED_BATCH (threads_started_as_batch): a
+thread the kernel wakes does not preempt the running one. A thread that releases the GIL for
+a short system call (a stat, a rename) wakes a thread waiting for the GIL; under the default
+policy the woken thread preempted it at once, took the GIL, and the first thread then waited
+for the GIL to come back. Under SCHED_BATCH the first thread finishes its call, usually takes
+the GIL again before the woken one runs, and runs on until it blocks. Measured with 4
+clients posting completions, 4 runs each way, alternating: 100k tasks 858 -> 924 req/s,
+server CPU per POST 1.07 -> 1.00 ms, context switches per POST 11.1 voluntary and 5.9
+forced -> 7.1 and 0.1; 1M tasks 938 -> 976 req/s (3 runs). Child processes started by a
+request thread inherit the policy: they too are work that need not preempt anyone.
+LABEL_STUDIO_BATCH_THREADS=0 turns it off.
 """
 import os
 from contextlib import contextmanager
 
 ENV_SWITCH = "LABEL_STUDIO_ONE_CPU"
+BATCH_SWITCH = "LABEL_STUDIO_BATCH_THREADS"
 
 _process_cpus = None  # the CPUs the process may use, before any thread was kept to one
 
@@ -34,8 +48,29 @@ def _current_cpu():
         return None
 
 
-def enabled():
-    return os.environ.get(ENV_SWITCH, "1").strip().lower() not in ("0", "false", "no", "off")
+def enabled(switch=ENV_SWITCH):
+    return os.environ.get(switch, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+@contextmanager
+def threads_started_as_batch():
+    """Threads started inside this block (by this thread) run under SCHED_BATCH when this
+    thread runs under the default policy; the calling thread is as before afterwards."""
+    if not (hasattr(os, "SCHED_BATCH") and enabled(BATCH_SWITCH)):
+        yield
+        return
+    try:
+        if os.sched_getscheduler(0) != os.SCHED_OTHER:  # a policy chosen from outside
+            yield
+            return
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import sys
 import threading
 from contextlib import contextmanager
 
-from .cpu_affinity import threads_started_on_one_cpu
+from .cpu_affinity import threads_started_as_batch, threads_started_on_one_cpu
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ def _serve_until_signalled(server):
                     if signal.getsignal(number) is not signal.SIG_IGN}
     # blocked before any server thread exists, so every thread inherits the mask
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-    with threads_started_on_one_cpu():
+    with threads_started_on_one_cpu(), threads_started_as_batch():
         server.prepare()  # starts the worker threads
         threading.Thread(target=server.serve, name="http-accept", daemon=True).start()
     signal.sigwait(stop_signals)

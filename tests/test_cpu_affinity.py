@@ -1,4 +1,5 @@
-"""The server's request threads run on one CPU; the child processes it starts, on all."""
+"""The server's request threads run on one CPU under SCHED_BATCH; the child processes it
+starts, on all CPUs."""
 import os
 import subprocess
 import sys
@@ -20,6 +21,7 @@ PRINT_CPUS = "import os, sys; sys.stdin.buffer.read(); print(sorted(os.sched_get
 @pytest.fixture(autouse=True)
 def switched_on(monkeypatch):
     monkeypatch.delenv(cpu_affinity.ENV_SWITCH, raising=False)
+    monkeypatch.delenv(cpu_affinity.BATCH_SWITCH, raising=False)
 
 
 def cpus_of_new_thread():
@@ -72,6 +74,53 @@ def test_switched_off_by_the_environment(monkeypatch):
     every = os.sched_getaffinity(0)
     with cpu_affinity.threads_started_on_one_cpu():
         assert cpus_of_new_thread() == every
+
+
+def policy_of_new_thread():
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(os.sched_getscheduler(0)))
+    thread.start()
+    thread.join()
+    return seen[0]
+
+
+def test_threads_started_in_the_batch_block_run_as_batch_and_the_caller_is_restored():
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER
+    with cpu_affinity.threads_started_as_batch():
+        inside = policy_of_new_thread()
+    assert inside == os.SCHED_BATCH
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER
+    assert policy_of_new_thread() == os.SCHED_OTHER
+
+
+def test_batch_switched_off_by_the_environment(monkeypatch):
+    monkeypatch.setenv(cpu_affinity.BATCH_SWITCH, "0")
+    with cpu_affinity.threads_started_as_batch():
+        assert policy_of_new_thread() == os.SCHED_OTHER
+
+
+def _thread_policies(pid):
+    """{thread id: scheduling policy} of a live process (field 41 of /proc's stat)."""
+    found = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        found[int(tid)] = int(fields[38])  # the split starts at field 3
+    return found
+
+
+def test_live_server_request_threads_run_as_batch(live_server):
+    requests.get(live_server.url + "/api/health", timeout=10)
+    pid = live_server.process.pid
+    policies = _thread_policies(pid)
+    main = policies.pop(pid)
+    batch = [tid for tid, policy in policies.items() if policy == os.SCHED_BATCH]
+    # cheroot's 8 workers and the accepting thread
+    assert len(batch) >= 9, policies
+    assert main == os.SCHED_OTHER
 
 
 def _thread_cpus(pid):
