@@ -6,8 +6,9 @@ calls, and every system call lets another request thread take the GIL. Here the 
 in the socket writer's buffer and leaves with the first body bytes (or alone, at the end of
 a response without a body). Interim answers (100 Continue) and cheroot's own error pages are
 written as before. The Date header is formatted once a second instead of for every response.
-The connection reads requests with socket_reader.SocketReader, and serves a client's next
-request itself when it comes soon (connection_linger.py).
+The connection reads requests with socket_reader.SocketReader, parses a plain request head
+in one pass (request_head.py), and serves a client's next request itself when it comes soon
+(connection_linger.py).
 """
 import email.utils
 import time
@@ -16,6 +17,7 @@ from cheroot.makefile import MakeFile, StreamReader, StreamWriter
 from cheroot.server import HTTPConnection, HTTPRequest
 
 from .connection_linger import next_request_soon
+from .request_head import parse_plain_head
 from .socket_reader import SocketReader
 
 
@@ -61,6 +63,10 @@ _date = _DateHeader()
 
 
 class OneSendRequest(HTTPRequest):
+    def parse_request(self):
+        if not (isinstance(self.conn.rfile, SocketReader) and parse_plain_head(self)):
+            super().parse_request()
+
     def ensure_headers_sent(self):
         if not self.sent_headers:
             if not any(name.lower() == b"date" for name, _ in self.outheaders):
