@@ -64,18 +64,21 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 def _query_value(name):
     """request.values.get(name), as legacy reads parameters (the query string, then a form
     body), without building the combined view for a body that is no form (a JSON POST)."""
-    raw = request.args.get(name)
-    if raw is None and request.mimetype in FORM_TYPES:
-        raw = request.form.get(name)
+    req = request._get_current_object()  # one proxy look-up, not one per attribute
+    raw = req.args.get(name) if req.environ.get("QUERY_STRING") else None
+    if raw is None and req.mimetype in FORM_TYPES:
+        raw = req.form.get(name)
     return raw
 
 
-def raw_body():
+def raw_body(req=None):
+    """The request body; `req`: the request proxied by flask.request, when the caller has it."""
+    req = req or request._get_current_object()
     # read before request.form, which would consume the stream
-    data = request.get_data(cache=True, parse_form_data=False)
-    limit = request.max_content_length
-    if (limit is not None and request.content_length is None and len(data) >= limit
-            and request.environ["wsgi.input"].read(1)):
+    data = req.get_data(cache=True, parse_form_data=False)
+    limit = req.max_content_length
+    if (limit is not None and req.content_length is None and len(data) >= limit
+            and req.environ["wsgi.input"].read(1)):
         # a chunked body is cut at the limit without a word: one byte more means too large
         raise RequestEntityTooLarge()
     return data
@@ -83,11 +86,12 @@ def raw_body():
 
 def json_body(required=True):
     """The request body parsed as JSON whatever the content type (curl -d sends a form type)."""
-    if request.mimetype == "multipart/form-data":
+    req = request._get_current_object()
+    if req.mimetype == "multipart/form-data":
         if required:
             raise ValidationError("Expected a JSON body, got multipart/form-data")
         return None
-    data = raw_body()
+    data = raw_body(req)
     if not data.strip():
         if required:
             raise ValidationError("Expected a JSON body, got an empty body")
