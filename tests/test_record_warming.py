@@ -75,6 +75,16 @@ def test_warm_of_a_task_without_a_record_does_nothing(project):
     assert not os.path.exists(record_path(project, 2))
 
 
+def test_warm_of_a_task_without_a_known_record_looks_nothing_up(project, monkeypatch):
+    opened = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda path, *args: opened.append(path) or
+                        real_open(path, *args))
+    project.completions.warm(2)
+    project.completions.warm(1)
+    assert opened == [record_path(project, 1)]
+
+
 def test_a_writer_waiting_for_the_lock_has_read_its_record(project):
     path = record_path(project, 1)
     if not evict(path):

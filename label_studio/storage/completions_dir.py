@@ -225,7 +225,12 @@ class CompletionsDir(Storage):
         return (record if isinstance(record, dict) else None), known
 
     def warm(self, task_id):
-        """Brings the task's record, if it has one, into the page cache; reads nothing else."""
+        """Brings the task's record, if one is known, into the page cache; reads nothing
+        else. A task without a record (most completion POSTs are a task's first) costs no
+        look-up in the folder; a record dropped in by hand and not yet seen is read under
+        the lock, as before."""
+        if task_id not in self.summaries:
+            return
         try:
             # O_NONBLOCK: a FIFO put there by hand must not hold the request here
             fd = os.open(self._file_path(task_id), os.O_RDONLY | os.O_NONBLOCK)
