@@ -136,7 +136,7 @@ def test_sorted_lists_against_a_plain_list(monkeypatch, kind):
     assert list(values) == plain
 
 
-def test_int_sorted_list_from_a_sorted_array_shares_it_until_changed(monkeypatch):
+def test_int_sorted_list_from_a_sorted_array(monkeypatch):
     monkeypatch.setattr(int_sorted_list, "LOAD", 4)
     values = IntSortedList.from_sorted(np.arange(0, 40, 2))
     values.add(7)
