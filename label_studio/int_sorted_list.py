@@ -3,11 +3,13 @@ and delete, cheap positional slices.
 
 The pure-Python SortedList (sortedlist.py) spends 36 bytes on each int (a pointer and the
 int object): 1M task ids cost 36 MB in each of the five id lists of the task index. Here a
-block is an array('q') of at most 2 * LOAD values, searched with bisect; an insert or a
-delete moves the rest of one block in place. Blocks were numpy arrays, where each insert or
-delete made a new array: 2.13 -> 0.56 us an add or discard (100k values, in process), and a
-completion write makes 4 to 6 of them. The positional reads (slices, indexing) are
-SortedList's; numpy arrays come in and go out whole (from_sorted, extend_sorted, to_array).
+block holds at most 2 * LOAD values. A list made from a sorted numpy array starts with
+blocks that are views of it (no copy: the task ids' list shares the task table's column);
+a block is copied into an array('q') the first time it changes, and from then on an insert
+or a delete moves the rest of that block in place. Blocks used to be numpy arrays replaced
+by a new one at each change: 2.13 -> 0.56 us an add or discard (100k values, in process),
+and a completion write makes 4 to 6 of them. The positional reads (slices, indexing) are
+SortedList's.
 """
 from array import array
 from bisect import bisect_left
@@ -34,31 +36,43 @@ class IntSortedList(SortedList):
 
     @classmethod
     def from_sorted(cls, array_):
-        """From an ascending int64 array (copied into the blocks)."""
+        """From an ascending int64 array (not copied: blocks are views until changed)."""
         out = cls.__new__(cls)
         out._set_sorted(np.asarray(array_, dtype=np.int64))
         return out
 
     def _set_sorted(self, ordered):
-        self._blocks = [_block(ordered[i:i + LOAD]) for i in range(0, len(ordered), LOAD)]
-        self._maxes = [block[-1] for block in self._blocks]
+        self._blocks = [ordered[i:i + LOAD] for i in range(0, len(ordered), LOAD)]
+        self._maxes = [int(block[-1]) for block in self._blocks]
         self._len = len(ordered)
 
     def __iter__(self):
         for block in self._blocks:
-            yield from block
+            yield from block.tolist()
 
     def to_array(self):
         if not self._blocks:
             return np.empty(0, dtype=np.int64)
-        return np.concatenate([np.frombuffer(block, dtype=np.int64) for block in self._blocks])
+        return np.concatenate([np.frombuffer(block, dtype=np.int64)
+                               if block.__class__ is array else block
+                               for block in self._blocks])
 
     def _locate(self, value):
         """(block index, position in block) where value is or would go; block None past all."""
         i = bisect_left(self._maxes, value)
         if i == len(self._maxes):
             return None, 0
-        return i, bisect_left(self._blocks[i], value)
+        block = self._blocks[i]
+        if block.__class__ is array:
+            return i, bisect_left(block, value)
+        return i, int(block.searchsorted(value))  # the method: less dispatch
+
+    def _owned(self, i):
+        """Block i as an array('q') of this list's own, to change in place."""
+        block = self._blocks[i]
+        if block.__class__ is not array:
+            block = self._blocks[i] = _block(block)
+        return block
 
     def __contains__(self, value):
         i, j = self._locate(value)
@@ -76,7 +90,7 @@ class IntSortedList(SortedList):
             i = len(self._blocks) - 1
             j = len(self._blocks[i])
             self._maxes[i] = value
-        block = self._blocks[i]
+        block = self._owned(i)
         block.insert(j, value)
         if len(block) > 2 * LOAD:
             self._blocks[i:i + 1] = [block[:LOAD], block[LOAD:]]
@@ -95,7 +109,7 @@ class IntSortedList(SortedList):
         count = len(values)
         if self._blocks and len(self._blocks[-1]) < LOAD:
             room = LOAD - len(self._blocks[-1])
-            self._blocks[-1].extend(_block(values[:room]))
+            self._owned(-1).extend(_block(values[:room]))
             self._maxes[-1] = self._blocks[-1][-1]
             values = values[room:]
         for start in range(0, len(values), LOAD):
@@ -108,9 +122,9 @@ class IntSortedList(SortedList):
         i, j = self._locate(value)
         if i is None:
             return False
-        block = self._blocks[i]
-        if block[j] != value:
+        if self._blocks[i][j] != value:
             return False
+        block = self._owned(i)
         del block[j]
         if block:
             self._maxes[i] = block[-1]
@@ -121,7 +135,7 @@ class IntSortedList(SortedList):
         return True
 
     def first(self):
-        return self._blocks[0][0] if self._len else None
+        return int(self._blocks[0][0]) if self._len else None
 
     @staticmethod
     def _values(part):

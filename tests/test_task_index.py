@@ -110,12 +110,16 @@ def test_completed_at_orders_built_after_changes_made_since_the_rebuild(seed):
             reference(tasks, summaries, "completed_at", descending)
 
 
-@pytest.mark.parametrize("kind", [SortedList, IntSortedList])
+@pytest.mark.parametrize("kind", ["SortedList", "IntSortedList", "IntSortedList.from_sorted"])
 def test_sorted_lists_against_a_plain_list(monkeypatch, kind):
     monkeypatch.setattr(sortedlist, "_LOAD", 4)
     monkeypatch.setattr(int_sorted_list, "LOAD", 4)
     rng = random.Random(7)
-    values, plain = kind(), []
+    if kind == "IntSortedList.from_sorted":  # blocks that are views, then copies
+        plain = sorted(rng.randrange(300) for _ in range(100))
+        values = IntSortedList.from_sorted(np.array(plain))
+    else:
+        values, plain = {"SortedList": SortedList, "IntSortedList": IntSortedList}[kind](), []
     for _ in range(2000):
         v = rng.randrange(300)
         if rng.random() < 0.6:
@@ -136,11 +140,15 @@ def test_sorted_lists_against_a_plain_list(monkeypatch, kind):
     assert list(values) == plain
 
 
-def test_int_sorted_list_from_a_sorted_array(monkeypatch):
+def test_int_sorted_list_from_a_sorted_array_shares_it_until_changed(monkeypatch):
     monkeypatch.setattr(int_sorted_list, "LOAD", 4)
-    values = IntSortedList.from_sorted(np.arange(0, 40, 2))
+    source = np.arange(0, 40, 2)
+    values = IntSortedList.from_sorted(source)
+    assert all(np.shares_memory(block, source) for block in values._blocks)
     values.add(7)
     values.discard(0)
+    assert list(source) == list(range(0, 40, 2))  # a block that changes is copied first
+    assert np.shares_memory(values._blocks[-1], source)  # an unchanged one is still a view
     assert values.slice(0, 5) == [2, 4, 6, 7, 8] and len(values) == 20
     assert values.slice_from_end(0, 3) == [38, 36, 34] and values.first() == 2
     values.extend_sorted(np.arange(40, 51))
