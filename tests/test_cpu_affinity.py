@@ -24,12 +24,17 @@ def switched_on(monkeypatch):
     monkeypatch.delenv(cpu_affinity.BATCH_SWITCH, raising=False)
 
 
-def cpus_of_new_thread():
+def in_new_thread(ask):
+    """What ask() answers in a thread started now."""
     seen = []
-    thread = threading.Thread(target=lambda: seen.append(os.sched_getaffinity(0)))
+    thread = threading.Thread(target=lambda: seen.append(ask()))
     thread.start()
     thread.join()
     return seen[0]
+
+
+def cpus_of_new_thread():
+    return in_new_thread(lambda: os.sched_getaffinity(0))
 
 
 def child_cpus():
@@ -77,11 +82,7 @@ def test_switched_off_by_the_environment(monkeypatch):
 
 
 def policy_of_new_thread():
-    seen = []
-    thread = threading.Thread(target=lambda: seen.append(os.sched_getscheduler(0)))
-    thread.start()
-    thread.join()
-    return seen[0]
+    return in_new_thread(lambda: os.sched_getscheduler(0))
 
 
 def test_threads_started_in_the_batch_block_run_as_batch_and_the_caller_is_restored():

@@ -112,12 +112,16 @@ def rest_of(conn):
     return conn.rfile.read()
 
 
-@pytest.mark.parametrize("name", sorted(PLAIN))
-def test_a_plain_head_is_parsed_as_cheroot_parses_it(server, name):
-    raw = PLAIN[name]
+def both_parses(server, raw):
+    """(cheroot's connection and request, ours), ours before any parse."""
     expected_conn, expected = cheroot_parse(server, raw)
     conn = connection(server, raw)
-    req = HTTPRequest(server, conn)
+    return expected_conn, expected, conn, HTTPRequest(server, conn)
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN))
+def test_a_plain_head_is_parsed_as_cheroot_parses_it(server, name):
+    expected_conn, expected, conn, req = both_parses(server, PLAIN[name])
     assert parse_plain_head(req)
     assert fields(req) == fields(expected)
     assert req.rfile.bytes_read == expected.rfile.bytes_read
@@ -127,10 +131,7 @@ def test_a_plain_head_is_parsed_as_cheroot_parses_it(server, name):
 
 @pytest.mark.parametrize("name", sorted(LEFT_TO_CHEROOT))
 def test_any_other_head_is_left_to_cheroot_untouched(server, name):
-    raw = LEFT_TO_CHEROOT[name]
-    expected_conn, expected = cheroot_parse(server, raw)
-    conn = connection(server, raw)
-    req = HTTPRequest(server, conn)
+    expected_conn, expected, conn, req = both_parses(server, LEFT_TO_CHEROOT[name])
     assert not parse_plain_head(req)
     assert not req.ready and not req.started_request and req.inheaders == {}
     HTTPRequest.parse_request(req)
