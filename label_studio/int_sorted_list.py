@@ -1,5 +1,5 @@
-"""A sorted list of int64 values in blocks of array('q'): 8 bytes a value, O(log n) insert
-and delete, cheap positional slices.
+"""A sorted list of int64 values in blocks (numpy views until changed, then array('q')):
+8 bytes a value, O(log n) insert and delete, cheap positional slices.
 
 The pure-Python SortedList (sortedlist.py) spends 36 bytes on each int (a pointer and the
 int object): 1M task ids cost 36 MB in each of the five id lists of the task index. Here a
@@ -120,9 +120,7 @@ class IntSortedList(SortedList):
 
     def discard(self, value) -> bool:
         i, j = self._locate(value)
-        if i is None:
-            return False
-        if self._blocks[i][j] != value:
+        if i is None or self._blocks[i][j] != value:
             return False
         block = self._owned(i)
         del block[j]

@@ -73,7 +73,8 @@ def _query_value(name):
 
 def raw_body(req=None):
     """The request body; `req`: the request proxied by flask.request, when the caller has it."""
-    req = req or request._get_current_object()
+    if req is None:
+        req = request._get_current_object()
     # read before request.form, which would consume the stream
     data = req.get_data(cache=True, parse_form_data=False)
     limit = req.max_content_length
